@@ -1,0 +1,105 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type Stripe from 'stripe';
+import type { Db } from '../src/db/connection.js';
+import { appendLedgerEntry } from '../src/db/ledger.js';
+import { attachCheckoutSession, findTopUp, insertTopUp, setTopUpStatus, type TopUpRecord } from '../src/db/top-ups.js';
+import { callStripe } from './errors.js';
+import type { CheckoutSessionSnapshot, CheckoutSessionSummary, TopUpStatus } from './topup-types.js';
+
+export interface TopUpActivityDeps {
+  db: Db;
+  stripe: Stripe;
+}
+
+const CHECKOUT_EXPIRY_SECONDS = 24 * 60 * 60;
+
+export function createTopUpActivities({ db, stripe }: TopUpActivityDeps) {
+  return {
+    async recordTopUpCreated(input: { tenantId: string; topUpId: string; accountId: string; amount: number; currency: string }): Promise<void> {
+      await insertTopUp(db, { tenantId: input.tenantId, id: input.topUpId, accountId: input.accountId, amount: input.amount, currency: input.currency });
+    },
+
+    async createCheckoutSession(input: {
+      tenantId: string;
+      topUpId: string;
+      accountId: string;
+      amount: number;
+      currency: string;
+      successUrl: string;
+      cancelUrl: string;
+    }): Promise<CheckoutSessionSummary> {
+      const session = await callStripe('checkout.sessions.create', () =>
+        stripe.checkout.sessions.create(
+          {
+            mode: 'payment',
+            expires_at: Math.floor(Date.now() / 1000) + CHECKOUT_EXPIRY_SECONDS,
+            success_url: input.successUrl,
+            cancel_url: input.cancelUrl,
+            client_reference_id: input.topUpId,
+            line_items: [
+              {
+                quantity: 1,
+                price_data: { currency: input.currency, unit_amount: input.amount, product_data: { name: 'Prepaid credits' } },
+              },
+            ],
+            metadata: { purpose: 'top_up', tenant_id: input.tenantId, top_up_id: input.topUpId },
+            payment_intent_data: { metadata: { purpose: 'top_up', tenant_id: input.tenantId, top_up_id: input.topUpId } },
+          },
+          { idempotencyKey: `topup:${input.tenantId}:${input.topUpId}:checkout-session` },
+        ),
+      );
+      if (!session.url) throw ApplicationFailure.nonRetryable('Stripe returned a Checkout Session without a url', 'StripeClientError');
+      await attachCheckoutSession(db, input.tenantId, input.topUpId, session.id);
+      return { id: session.id, url: session.url, expiresAt: session.expires_at };
+    },
+
+    async retrieveCheckoutSession(input: { tenantId: string; sessionId: string }): Promise<CheckoutSessionSnapshot> {
+      const session = await callStripe('checkout.sessions.retrieve', () => stripe.checkout.sessions.retrieve(input.sessionId));
+      return {
+        sessionId: session.id,
+        paymentStatus: session.payment_status as CheckoutSessionSnapshot['paymentStatus'],
+        amountTotal: session.amount_total ?? 0,
+        currency: session.currency ?? '',
+      };
+    },
+
+    async loadTopUp(input: { tenantId: string; topUpId: string }): Promise<TopUpRecord | undefined> {
+      return findTopUp(db, input.tenantId, input.topUpId);
+    },
+
+    /**
+     * Credits Stripe's amount exactly once: the ledger's unique source key is the Checkout Session, so any
+     * number of events (completed, async_payment_succeeded, redeliveries) for one session credit once.
+     */
+    async creditTopUp(input: {
+      tenantId: string;
+      topUpId: string;
+      checkoutSessionId: string;
+      amount: number;
+      currency: string;
+    }): Promise<{ outcome: 'credited' | 'already_credited' | 'unknown_top_up'; accountId?: string }> {
+      const topUp = await findTopUp(db, input.tenantId, input.topUpId);
+      if (!topUp) return { outcome: 'unknown_top_up' };
+      if (!Number.isSafeInteger(input.amount) || input.amount <= 0) {
+        throw ApplicationFailure.nonRetryable(`Stripe amount_total ${input.amount} is not creditable`, 'ValidationError');
+      }
+      const { created } = await appendLedgerEntry(db, {
+        tenantId: input.tenantId,
+        accountId: topUp.accountId,
+        currency: input.currency.toLowerCase(),
+        kind: 'top_up',
+        amount: input.amount,
+        sourceKey: `checkout_session:${input.checkoutSessionId}`,
+        description: `Top-up ${input.topUpId}`,
+      });
+      await setTopUpStatus(db, { tenantId: input.tenantId, id: input.topUpId, status: 'credited', creditedAmount: input.amount });
+      return { outcome: created ? 'credited' : 'already_credited', accountId: topUp.accountId };
+    },
+
+    async recordTopUpStatus(input: { tenantId: string; topUpId: string; status: TopUpStatus }): Promise<void> {
+      await setTopUpStatus(db, { tenantId: input.tenantId, id: input.topUpId, status: input.status });
+    },
+  };
+}
+
+export type TopUpActivities = ReturnType<typeof createTopUpActivities>;

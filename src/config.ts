@@ -1,0 +1,152 @@
+import { z } from 'zod';
+
+const csv = z
+  .string()
+  .optional()
+  .transform((value) =>
+    (value ?? '')
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0),
+  );
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+const durationList = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    const raw = (value ?? '1m,5m,15m,1h').split(',').map((part) => part.trim());
+    const parsed = raw.map(parseDurationMs);
+    if (parsed.some((ms) => ms === undefined)) {
+      ctx.addIssue({ code: 'custom', message: `expected durations like 1m,5m,15m,1h; got "${value}"` });
+      return z.NEVER;
+    }
+    return parsed as number[];
+  });
+
+export function parseDurationMs(text: string): number | undefined {
+  const match = /^(\d+)(ms|s|m|h|d)$/.exec(text);
+  if (!match) return undefined;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return Number(match[1]) * unit;
+}
+
+export const configSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+    PORT: port.default(3000),
+    PUBLIC_BASE_URL: z.url().default('http://localhost:3000'),
+    ALLOWED_FRONTEND_ORIGINS: csv,
+    BODY_LIMIT: z.string().default('100kb'),
+    WEBHOOK_BODY_LIMIT: z.string().default('512kb'),
+    RATE_LIMIT_WRITES_PER_MINUTE: z.coerce.number().int().positive().default(120),
+
+    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+
+    TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    TEMPORAL_TASK_QUEUE: z.string().min(1).default('payments'),
+    TEMPORAL_TLS: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((value) => value === 'true'),
+    TEMPORAL_TLS_CERT_PATH: optionalString,
+    TEMPORAL_TLS_KEY_PATH: optionalString,
+    TEMPORAL_API_KEY: optionalString,
+    TEMPORAL_RPC_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+
+    STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_/, 'must start with sk_test_, sk_live_, rk_test_ or rk_live_'),
+    STRIPE_PUBLISHABLE_KEY: optionalString,
+    STRIPE_WEBHOOK_SECRET: csv.refine((secrets) => secrets.length > 0, 'at least one whsec_ secret is required').refine(
+      (secrets) => secrets.every((secret) => secret.startsWith('whsec_')),
+      'every secret must start with whsec_',
+    ),
+    STRIPE_API_VERSION: z.string().regex(/^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$/, 'must look like 2025-09-30.clover'),
+    STRIPE_API_HOST: optionalString,
+    STRIPE_API_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    STRIPE_API_PROTOCOL: z.enum(['http', 'https']).default('https'),
+    STRIPE_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
+
+    /** Major units, scaled by each currency's exponent. */
+    TOPUP_MAX_AMOUNT: z.coerce.number().int().positive().default(10_000),
+    TOPUP_PRESET_AMOUNTS: csv.transform((values, ctx) => {
+      const numbers = values.map(Number);
+      if (numbers.some((n) => !Number.isSafeInteger(n) || n <= 0)) {
+        ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of positive whole amounts in major units' });
+        return z.NEVER;
+      }
+      return numbers;
+    }),
+    ACTIVITY_RETRY_BACKOFF: durationList,
+
+    JWT_SECRET: optionalString,
+    JWT_JWKS_URL: z.url().optional(),
+    JWT_ISSUER: optionalString,
+    JWT_AUDIENCE: optionalString,
+    JWT_TENANT_CLAIM: z.string().default('tenant_id'),
+    JWT_ROLE_CLAIM: z.string().default('role'),
+
+    SMTP_URL: optionalString,
+    MAIL_FROM: z.string().default('Payments <payments@localhost>'),
+    TWILIO_ACCOUNT_SID: optionalString,
+    TWILIO_AUTH_TOKEN: optionalString,
+    TWILIO_API_KEY: optionalString,
+    TWILIO_API_SECRET: optionalString,
+    TWILIO_MESSAGING_SERVICE_SID: optionalString,
+    TWILIO_FROM_NUMBER: optionalString,
+  })
+  .superRefine((config, ctx) => {
+    if (config.TEMPORAL_TLS_CERT_PATH && !config.TEMPORAL_TLS_KEY_PATH) {
+      ctx.addIssue({ code: 'custom', path: ['TEMPORAL_TLS_KEY_PATH'], message: 'required when TEMPORAL_TLS_CERT_PATH is set' });
+    }
+    if (config.STRIPE_API_PORT !== undefined && !config.STRIPE_API_HOST) {
+      ctx.addIssue({ code: 'custom', path: ['STRIPE_API_HOST'], message: 'required when STRIPE_API_PORT is set' });
+    }
+    for (const origin of config.ALLOWED_FRONTEND_ORIGINS) {
+      if (!/^https?:\/\/[^/]+$/.test(origin)) {
+        ctx.addIssue({ code: 'custom', path: ['ALLOWED_FRONTEND_ORIGINS'], message: `"${origin}" is not an origin like https://app.example.com` });
+      }
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates the whole environment at once so an operator sees every problem in one go. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = configSchema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = issue.path.join('.') || '(environment)';
+    const message = issue.code === 'invalid_type' && env[name] === undefined ? 'is required but not set' : issue.message;
+    return `${name}: ${message}`;
+  });
+  throw new ConfigError(problems);
+}
+
+/** For entry points: print the readable list and exit instead of a stack trace. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

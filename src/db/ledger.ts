@@ -1,0 +1,173 @@
+import { sql } from 'kysely';
+import type { Db } from './connection.js';
+import { PG_CHECK_VIOLATION, PG_UNIQUE_VIOLATION, pgErrorCode } from './errors.js';
+import type { LedgerKind, LedgerRow } from './schema.js';
+import { toSafeInteger } from '../money.js';
+
+export class InsufficientBalanceError extends Error {
+  constructor(readonly balance: number, readonly requested: number) {
+    super(`insufficient balance: ${balance} available, ${requested} requested`);
+    this.name = 'InsufficientBalanceError';
+  }
+}
+
+/** The same source key was used before for a different entry. */
+export class SourceKeyConflictError extends Error {
+  constructor(readonly sourceKey: string) {
+    super(`source key ${sourceKey} was already used for a different entry`);
+    this.name = 'SourceKeyConflictError';
+  }
+}
+
+export interface LedgerEntry {
+  id: string;
+  accountId: string;
+  currency: string;
+  kind: LedgerKind;
+  amount: number;
+  balanceAfter: number;
+  sourceKey: string;
+  description: string | null;
+  createdAt: string;
+}
+
+export interface NewLedgerEntry {
+  tenantId: string;
+  accountId: string;
+  currency: string;
+  kind: LedgerKind;
+  /** Signed minor units: positive credits, negative debits. */
+  amount: number;
+  /** Unique per tenant: the event, session or request that caused this entry. */
+  sourceKey: string;
+  description?: string;
+}
+
+function toEntry(row: LedgerRow): LedgerEntry {
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    currency: row.currency,
+    kind: row.kind,
+    amount: toSafeInteger(row.amount),
+    balanceAfter: toSafeInteger(row.balance_after),
+    sourceKey: row.source_key,
+    description: row.description,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+async function findBySourceKey(db: Db, tenantId: string, sourceKey: string): Promise<LedgerEntry | undefined> {
+  const row = await db
+    .selectFrom('credit_ledger')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('source_key', '=', sourceKey)
+    .executeTakeFirst();
+  return row ? toEntry(row) : undefined;
+}
+
+function sameEntry(existing: LedgerEntry, entry: NewLedgerEntry): boolean {
+  return (
+    existing.accountId === entry.accountId &&
+    existing.currency === entry.currency &&
+    existing.kind === entry.kind &&
+    existing.amount === entry.amount
+  );
+}
+
+/**
+ * Appends one entry exactly once per (tenant, source key) and moves the balance in the same transaction.
+ * A replay of the same source key returns the original entry with created=false.
+ */
+export async function appendLedgerEntry(db: Db, entry: NewLedgerEntry): Promise<{ entry: LedgerEntry; created: boolean }> {
+  if (!Number.isSafeInteger(entry.amount) || entry.amount === 0) throw new RangeError('amount must be a non-zero integer');
+  const replay = await findBySourceKey(db, entry.tenantId, entry.sourceKey);
+  if (replay) {
+    if (!sameEntry(replay, entry)) throw new SourceKeyConflictError(entry.sourceKey);
+    return { entry: replay, created: false };
+  }
+  try {
+    const created = await db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('credit_balances')
+        .values({ tenant_id: entry.tenantId, account_id: entry.accountId, currency: entry.currency, balance: 0 })
+        .onConflict((oc) => oc.columns(['tenant_id', 'account_id', 'currency']).doNothing())
+        .execute();
+      const { balance } = await trx
+        .updateTable('credit_balances')
+        .set({ balance: sql<string>`balance + ${entry.amount}`, updated_at: new Date() })
+        .where('tenant_id', '=', entry.tenantId)
+        .where('account_id', '=', entry.accountId)
+        .where('currency', '=', entry.currency)
+        .returning('balance')
+        .executeTakeFirstOrThrow();
+      const row = await trx
+        .insertInto('credit_ledger')
+        .values({
+          tenant_id: entry.tenantId,
+          account_id: entry.accountId,
+          currency: entry.currency,
+          kind: entry.kind,
+          amount: entry.amount,
+          balance_after: balance,
+          source_key: entry.sourceKey,
+          description: entry.description ?? null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toEntry(row);
+    });
+    return { entry: created, created: true };
+  } catch (error) {
+    const code = pgErrorCode(error);
+    if (code === PG_UNIQUE_VIOLATION) {
+      // A concurrent append with the same source key won; ours rolled back whole.
+      const winner = await findBySourceKey(db, entry.tenantId, entry.sourceKey);
+      if (winner && sameEntry(winner, entry)) return { entry: winner, created: false };
+      throw new SourceKeyConflictError(entry.sourceKey);
+    }
+    if (code === PG_CHECK_VIOLATION) {
+      const balance = await getBalance(db, entry.tenantId, entry.accountId, entry.currency);
+      throw new InsufficientBalanceError(balance, -entry.amount);
+    }
+    throw error;
+  }
+}
+
+export async function getBalance(db: Db, tenantId: string, accountId: string, currency: string): Promise<number> {
+  const row = await db
+    .selectFrom('credit_balances')
+    .select('balance')
+    .where('tenant_id', '=', tenantId)
+    .where('account_id', '=', accountId)
+    .where('currency', '=', currency)
+    .executeTakeFirst();
+  return row ? toSafeInteger(row.balance) : 0;
+}
+
+export async function listBalances(db: Db, tenantId: string, accountId: string): Promise<Array<{ currency: string; balance: number }>> {
+  const rows = await db
+    .selectFrom('credit_balances')
+    .select(['currency', 'balance'])
+    .where('tenant_id', '=', tenantId)
+    .where('account_id', '=', accountId)
+    .orderBy('currency')
+    .execute();
+  return rows.map((row) => ({ currency: row.currency, balance: toSafeInteger(row.balance) }));
+}
+
+/** Newest first; `before` is the id of the last entry of the previous page. */
+export async function listLedgerEntries(
+  db: Db,
+  query: { tenantId: string; accountId: string; limit: number; before?: string },
+): Promise<LedgerEntry[]> {
+  let builder = db
+    .selectFrom('credit_ledger')
+    .selectAll()
+    .where('tenant_id', '=', query.tenantId)
+    .where('account_id', '=', query.accountId);
+  if (query.before !== undefined) builder = builder.where('id', '<', query.before);
+  const rows = await builder.orderBy('id', 'desc').limit(query.limit).execute();
+  return rows.map(toEntry);
+}

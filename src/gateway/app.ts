@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import type { Client } from '@temporalio/client';
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import helmet from 'helmet';
+import type { Config } from '../config.js';
+import type { Db } from '../db/connection.js';
+import type { Logger } from '../logger.js';
+import { createAuthenticator } from './auth.js';
+import { buildOpenApiDocument, DOCS_HTML, DOCS_JS } from './openapi.js';
+import { HttpProblem } from './problem.js';
+import { writeRateLimit } from './rate-limit.js';
+import { creditRoutes } from './routes/credits.js';
+import { healthRoutes } from './routes/health.js';
+import { webhookRouter } from './routes/webhooks.js';
+
+export interface GatewayDeps {
+  config: Config;
+  db: Db;
+  temporal: Client;
+  log: Logger;
+  version?: string;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+const requestContext =
+  (log: Logger): RequestHandler =>
+  (req, res, next) => {
+    const incoming = req.header('x-request-id');
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const started = process.hrtime.bigint();
+    res.locals.requestId = requestId;
+    res.locals.log = log.child({ requestId });
+    res.setHeader('X-Request-Id', requestId);
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      (res.locals.log as Logger).info({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms) }, 'request');
+    });
+    next();
+  };
+
+function isDatabaseUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return (
+    (typeof code === 'string' && (code.startsWith('08') || code === '57P01' || code === '57P03' || code === 'ECONNREFUSED')) ||
+    (error instanceof Error && /timeout exceeded when trying to connect|Connection terminated/i.test(error.message))
+  );
+}
+
+/** Every error leaves as RFC 9457 problem details; unexpected ones are logged with the request id. */
+const problemHandler: ErrorRequestHandler = (error, req, res, _next) => {
+  const log = (res.locals.log as Logger | undefined) ?? undefined;
+  let problem: HttpProblem;
+  if (error instanceof HttpProblem) problem = error;
+  else if (error?.type === 'entity.parse.failed') problem = new HttpProblem(400, 'invalid_json', 'The request body is not valid JSON.');
+  else if (error?.type === 'entity.too.large') problem = new HttpProblem(413, 'payload_too_large', 'The request body is too large.');
+  else if (error?.type === 'encoding.unsupported' || error?.type === 'charset.unsupported') {
+    problem = new HttpProblem(415, 'unsupported_encoding', 'The request body encoding is not supported.');
+  } else if (isDatabaseUnavailable(error)) {
+    log?.warn({ err: error }, 'database unavailable');
+    problem = new HttpProblem(503, 'database_unavailable', 'The database is unreachable; retry shortly.', { headers: { 'Retry-After': '5' } });
+  } else {
+    log?.error({ err: error }, 'unhandled error');
+    problem = new HttpProblem(500, 'internal_error', 'An unexpected error occurred.');
+  }
+  const { errors, headers, ...extra } = problem.extra;
+  for (const [name, value] of Object.entries(headers ?? {})) res.setHeader(name, value);
+  res
+    .status(problem.status)
+    .type('application/problem+json')
+    .json({
+      type: `urn:payments:problem:${problem.code}`,
+      title: problem.code.replaceAll('_', ' '),
+      status: problem.status,
+      code: problem.code,
+      detail: problem.message,
+      instance: req.originalUrl,
+      request_id: res.locals.requestId,
+      ...(errors ? { errors } : {}),
+      ...extra,
+    });
+};
+
+export function createApp({ config, db, temporal, log, version = '0.1.0' }: GatewayDeps): express.Express {
+  const app = express();
+  const registry = new OpenAPIRegistry();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(requestContext(log));
+  app.use(helmet());
+
+  app.use(healthRoutes({ db, temporal, version, timeoutMs: 2_000 }));
+  // Mounted before express.json: the webhook route needs the raw bytes for the signature.
+  app.use(webhookRouter({ config, db, temporal, log }));
+
+  app.use(express.json({ limit: config.BODY_LIMIT, strict: true }));
+  const authenticate = createAuthenticator(db, config);
+  const writeLimit = writeRateLimit(config.RATE_LIMIT_WRITES_PER_MINUTE);
+  app.use(creditRoutes(registry, { config, db, temporal, authenticate, writeLimit }));
+
+  const openApiDocument = buildOpenApiDocument(registry, version, config.PUBLIC_BASE_URL);
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument);
+  });
+  app.get('/docs', (_req, res) => {
+    res.type('html').send(DOCS_HTML);
+  });
+  app.get('/docs.js', (_req, res) => {
+    res.type('application/javascript').send(DOCS_JS);
+  });
+
+  app.use((req, _res, next) => next(new HttpProblem(404, 'route_not_found', `No route for ${req.method} ${req.path}.`)));
+  app.use(problemHandler);
+  return app;
+}

@@ -1,0 +1,52 @@
+import type { Client } from '@temporalio/client';
+import { Router } from 'express';
+import { sql } from 'kysely';
+import type { Db } from '../../db/connection.js';
+
+export interface HealthDeps {
+  db: Db;
+  temporal: Client;
+  version: string;
+  timeoutMs: number;
+}
+
+async function check(name: string, probe: () => Promise<unknown>, timeoutMs: number): Promise<[string, 'ok' | string]> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      probe(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    return [name, 'ok'];
+  } catch (error) {
+    return [name, error instanceof Error ? error.message : String(error)];
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function healthRoutes({ db, temporal, version, timeoutMs }: HealthDeps): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/version', (_req, res) => {
+    res.json({ version, node: process.version });
+  });
+  router.get('/readyz', async (_req, res) => {
+    const results = await Promise.all([
+      check('postgres', () => sql`select 1`.execute(db), timeoutMs),
+      check(
+        'temporal',
+        () => temporal.withDeadline(Date.now() + timeoutMs, () => temporal.workflowService.getSystemInfo({})),
+        timeoutMs,
+      ),
+    ]);
+    const checks = Object.fromEntries(results);
+    const ready = results.every(([, status]) => status === 'ok');
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks });
+  });
+  return router;
+}

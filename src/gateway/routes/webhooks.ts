@@ -1,0 +1,70 @@
+import type { Client } from '@temporalio/client';
+import express, { Router } from 'express';
+import Stripe from 'stripe';
+import type { Config } from '../../config.js';
+import type { Db } from '../../db/connection.js';
+import type { Logger } from '../../logger.js';
+import { isTemporalUnavailable } from '../../temporal/errors.js';
+import { retryScheduleFromConfig } from '../../temporal/retry.js';
+import { HttpProblem, problems } from '../problem.js';
+import { dispatchStripeEvent } from '../webhooks/dispatch.js';
+
+export interface WebhookRouteDeps {
+  config: Pick<Config, 'STRIPE_WEBHOOK_SECRET' | 'STRIPE_WEBHOOK_TOLERANCE_SECONDS' | 'WEBHOOK_BODY_LIMIT' | 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_RPC_TIMEOUT_MS' | 'ACTIVITY_RETRY_BACKOFF'>;
+  db: Db;
+  temporal: Client;
+  log: Logger;
+}
+
+/** Any configured secret may have signed the event: rotation and separate platform/Connect endpoints. */
+function verifyEvent(payload: Buffer, signature: string, secrets: string[], toleranceSeconds: number): Stripe.Event {
+  for (const secret of secrets) {
+    try {
+      return Stripe.webhooks.constructEvent(payload, signature, secret, toleranceSeconds);
+    } catch (error) {
+      if (error instanceof Stripe.errors.StripeSignatureVerificationError) continue;
+      if (error instanceof SyntaxError) throw new HttpProblem(400, 'invalid_json', 'The signed payload is not valid JSON.');
+      throw error;
+    }
+  }
+  throw new HttpProblem(400, 'invalid_signature', 'No configured webhook secret verifies this Stripe-Signature (bad, stale or tampered).');
+}
+
+export function webhookRouter({ config, db, temporal, log }: WebhookRouteDeps): Router {
+  const router = Router();
+  const retry = retryScheduleFromConfig(config);
+  router.post(
+    '/v1/webhooks/stripe',
+    // The signature covers the exact bytes Stripe sent, so this route alone gets the raw body.
+    express.raw({ type: () => true, limit: config.WEBHOOK_BODY_LIMIT }),
+    async (req, res, next) => {
+      try {
+        const signature = req.header('stripe-signature');
+        if (!signature) throw new HttpProblem(400, 'missing_signature', 'The Stripe-Signature header is required.');
+        if (!Buffer.isBuffer(req.body)) throw new HttpProblem(400, 'missing_body', 'The request body is empty.');
+        const event = verifyEvent(req.body, signature, config.STRIPE_WEBHOOK_SECRET, config.STRIPE_WEBHOOK_TOLERANCE_SECONDS);
+        const requestLog = (res.locals.log as Logger | undefined) ?? log;
+        try {
+          const outcome = await dispatchStripeEvent(event, {
+            db,
+            temporal,
+            taskQueue: config.TEMPORAL_TASK_QUEUE,
+            retry,
+            deadlineMs: config.TEMPORAL_RPC_TIMEOUT_MS,
+            log: requestLog,
+          });
+          res.status(200).json({ received: true, event_id: event.id, ...outcome });
+        } catch (error) {
+          if (isTemporalUnavailable(error)) {
+            requestLog.warn({ eventId: event.id, type: event.type }, 'Temporal unavailable: asking Stripe to redeliver');
+            throw problems.unavailable('temporal_unavailable', 'The workflow engine is unreachable; Stripe will redeliver this event.');
+          }
+          throw error;
+        }
+      } catch (error) {
+        next(error);
+      }
+    },
+  );
+  return router;
+}

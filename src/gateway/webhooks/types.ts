@@ -1,0 +1,22 @@
+import type { Client } from '@temporalio/client';
+import type Stripe from 'stripe';
+import type { Logger } from '../../logger.js';
+import type { RetrySchedule } from '../../../workflows/activity-options.js';
+
+export interface WebhookContext {
+  temporal: Client;
+  taskQueue: string;
+  retry: RetrySchedule;
+  /** Tenant owning the connected account the event came from; undefined for platform events. */
+  connectedTenantId?: string;
+  /** Deadline for the Temporal call, so Stripe gets a 503 before its own timeout. */
+  deadlineMs: number;
+  log: Logger;
+}
+
+export type WebhookOutcome = { status: 'routed'; workflowId: string } | { status: 'ignored'; reason: string };
+
+export type WebhookHandler = (event: Stripe.Event, ctx: WebhookContext) => Promise<WebhookOutcome>;
+
+/** One module per event family exports one of these; the router merges them. */
+export type WebhookHandlerMap = Partial<Record<Stripe.Event.Type, WebhookHandler>>;

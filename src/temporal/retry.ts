@@ -1,0 +1,6 @@
+import type { Config } from '../config.js';
+import type { RetrySchedule } from '../../workflows/activity-options.js';
+
+export function retryScheduleFromConfig(config: Pick<Config, 'ACTIVITY_RETRY_BACKOFF'>): RetrySchedule {
+  return { intervalsMs: config.ACTIVITY_RETRY_BACKOFF };
+}

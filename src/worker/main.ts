@@ -1,0 +1,29 @@
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfigOrExit } from '../config.js';
+import { createDb } from '../db/connection.js';
+import { createLogger } from '../logger.js';
+import { createStripeClient } from '../stripe/client.js';
+import { connectionOptions } from '../temporal/connection.js';
+import { createWorker } from './create-worker.js';
+
+const config = loadConfigOrExit();
+const log = createLogger(config.LOG_LEVEL, 'worker');
+const db = createDb(config.DATABASE_URL);
+const connection = await NativeConnection.connect(connectionOptions(config));
+const worker = await createWorker({
+  connection,
+  namespace: config.TEMPORAL_NAMESPACE,
+  taskQueue: config.TEMPORAL_TASK_QUEUE,
+  deps: { db, stripe: createStripeClient(config) },
+  workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH,
+});
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());
+log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
+try {
+  await worker.run();
+} finally {
+  await connection.close();
+  await db.destroy();
+  log.info('worker stopped');
+}

@@ -1,0 +1,1 @@
+export { topUpWorkflow } from './topup.js';

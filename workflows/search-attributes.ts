@@ -1,0 +1,6 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const TenantIdKey = defineSearchAttributeKey('TenantId', SearchAttributeType.KEYWORD);
+export const CustomerIdKey = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);
+export const InvoiceIdKey = defineSearchAttributeKey('InvoiceId', SearchAttributeType.KEYWORD);
+export const StatusKey = defineSearchAttributeKey('Status', SearchAttributeType.KEYWORD);
