@@ -116,11 +116,14 @@ async function initdb(bin: Binaries, dataDir: string, owner: { uid: number; gid:
 }
 
 /** Ensures every ancestor of dataDir can be traversed by the postgres user (mkdtemp makes 0700 dirs). */
-async function makeTraversable(dir: string): Promise<void> {
+async function makeTraversable(dir: string, log: (msg: string) => void): Promise<void> {
   for (let current = dir; current !== path.dirname(current); current = path.dirname(current)) {
     try {
       const info = await stat(current);
-      if ((info.mode & 0o001) === 0) await chmod(current, (info.mode & 0o7777) | 0o011);
+      if ((info.mode & 0o001) === 0) {
+        if (!current.startsWith(os.tmpdir())) log(`chmod o+x ${current} so the postgres user can reach its data directory`);
+        await chmod(current, (info.mode & 0o7777) | 0o011);
+      }
     } catch {
       // missing or not ours; postgres will report it
     }
@@ -135,7 +138,7 @@ export async function startEmbeddedPostgres(opts: StartPostgresOptions): Promise
   const owner = await postgresUser(log);
 
   await mkdir(path.dirname(dataDir), { recursive: true });
-  if (owner) await makeTraversable(path.dirname(dataDir));
+  if (owner) await makeTraversable(path.dirname(dataDir), log);
   if (!isInitialised(dataDir)) await initdb(bin, dataDir, owner, opts.persistent, log);
   else log(`reusing PostgreSQL cluster in ${dataDir}`);
 
@@ -146,6 +149,8 @@ export async function startEmbeddedPostgres(opts: StartPostgresOptions): Promise
     '-c', `listen_addresses=${LOCALHOST}`,
     '-c', 'unix_socket_directories=',
     '-c', 'max_connections=200',
+    '-c', 'log_min_messages=warning',
+    '-c', 'log_checkpoints=off',
     ...(opts.persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
   ];
   const proc = spawnProcess({

@@ -53,17 +53,13 @@ export interface ManagedProcess {
 const live = new Set<ManagedProcess>();
 let exitHookInstalled = false;
 
+/** Signals the child's process group (the child is its leader). Never falls back to the bare pid, which may be reused. */
 function killGroup(pid: number, signal: NodeJS.Signals): boolean {
   try {
     process.kill(process.platform === 'win32' ? pid : -pid, signal);
     return true;
   } catch {
-    try {
-      process.kill(pid, signal);
-      return true;
-    } catch {
-      return false;
-    }
+    return false; // ESRCH: the group is gone
   }
 }
 

@@ -34,7 +34,8 @@ export async function startStripeMock(opts: StartStripeMockOptions = {}): Promis
   const proc = spawnProcess({
     name: 'stripe-mock',
     command: executable,
-    args: ['-http-addr', `${LOCALHOST}:${port}`],
+    // Without -https-addr it also binds HTTPS on [::]:12112, so two instances would collide.
+    args: ['-http-addr', `${LOCALHOST}:${port}`, '-https-addr', `${LOCALHOST}:0`],
     output: opts.output,
     stopTimeoutMs: 5000,
   });

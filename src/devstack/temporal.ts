@@ -54,6 +54,23 @@ export function temporalDevServerArgs(o: { port: number; uiPort?: number; dbFile
   return args;
 }
 
+// temporal.api.enums.v1.IndexedValueType
+const INDEXED_VALUE_TYPE = { Text: 1, Keyword: 2, Int: 3, Double: 4, Bool: 5, Datetime: 6, KeywordList: 7 } as const;
+
+/**
+ * Registers SEARCH_ATTRIBUTE_DEFINITIONS on a server that was not started by startTemporalDevServer, e.g. the
+ * time-skipping test server (TestWorkflowEnvironment.createTimeSkipping), which otherwise rejects workflows that
+ * upsert them ("search attribute X is not defined"). Already-registered attributes are fine on the dev server too.
+ */
+export async function registerSearchAttributes(connection: Pick<Connection, 'operatorService'>, namespace = 'default'): Promise<void> {
+  const searchAttributes = Object.fromEntries(SEARCH_ATTRIBUTE_DEFINITIONS.map(({ name, type }) => [name, INDEXED_VALUE_TYPE[type]]));
+  try {
+    await connection.operatorService.addSearchAttributes({ namespace, searchAttributes });
+  } catch (error) {
+    if (!/already exists/i.test((error as Error).message)) throw error;
+  }
+}
+
 /** Resolves when `namespace` answers describeNamespace and lists every custom search attribute. */
 export async function waitForTemporal(address: string, namespace: string, timeoutMs = 90_000): Promise<void> {
   const wanted = SEARCH_ATTRIBUTE_DEFINITIONS.map((d) => d.name);

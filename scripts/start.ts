@@ -1,0 +1,243 @@
+/**
+ * `npm start`: the whole system on one machine, with nothing preinstalled but Node (and pip/go the first
+ * time, for the Temporal CLI and stripe-mock; see src/tools/resolve.ts).
+ *
+ * Everything that is not configured is started locally:
+ *   DATABASE_URL unset      → embedded PostgreSQL, data in .data/postgres (kept between runs)
+ *   TEMPORAL_ADDRESS unset  → Temporal dev server + Web UI, state in .data/temporal.db (kept between runs)
+ *   STRIPE_SECRET_KEY unset → stripe-mock (fake Stripe API)
+ *   SMTP_URL unset          → local mail catcher with a web UI, messages in .data/mail
+ * Then migrations run, the worker and the gateway start, and the URLs + a dev API key are printed.
+ * Ctrl-C stops everything. Variables can also come from a .env file (real env vars win).
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { ConfigError, loadConfig } from '../src/config.js';
+import { ensureDevTenantAndKey } from '../src/db/api-keys.js';
+import { migrateToLatest } from '../src/db/migrate.js';
+import { startMailViewer } from '../src/devstack/mail.js';
+import { findFreePort, pollUntil } from '../src/devstack/ports.js';
+import { startEmbeddedPostgres } from '../src/devstack/postgres.js';
+import { onShutdownSignal, raceWithExit, spawnProcess, type ManagedProcess } from '../src/devstack/processes.js';
+import { startStripeMock, stripeMockEnv } from '../src/devstack/stripe-mock.js';
+import { startTemporalDevServer } from '../src/devstack/temporal.js';
+import { connectionOptions } from '../src/temporal/connection.js';
+import { PROJECT_ROOT } from '../src/tools/resolve.js';
+
+/** Fixed so that test webhooks can be signed with it across restarts; never used outside development. */
+const DEV_WEBHOOK_SECRET = 'whsec_dev_0123456789abcdef0123456789abcdef';
+const DEV_STRIPE_SECRET_KEY = 'sk_test_dev_stripe_mock';
+const DEFAULT_STRIPE_API_VERSION = '2026-10-28.endive';
+
+const DATA_DIR = path.join(PROJECT_ROOT, '.data');
+const log = (msg: string) => process.stderr.write(`[start] ${msg}\n`);
+const unset = (name: string) => (process.env[name] ?? '').trim() === '';
+
+const envFile = path.join(PROJECT_ROOT, '.env');
+if (existsSync(envFile)) {
+  process.loadEnvFile(envFile); // does not override variables already in the environment
+  log(`loaded ${path.relative(process.cwd(), envFile) || '.env'}`);
+}
+
+interface Stoppable {
+  name: string;
+  stop(): Promise<void>;
+}
+/** Application processes (stopped first) and infrastructure (stopped after). */
+const apps: Stoppable[] = [];
+const infra: Stoppable[] = [];
+let shuttingDown = false;
+let inFlight: Promise<unknown> = Promise.resolve();
+
+/** Runs a startup step so that a Ctrl-C during it waits for it, then stops what it started. */
+function step<T>(promise: Promise<T>): Promise<T> {
+  inFlight = promise.catch(() => undefined);
+  return promise;
+}
+
+async function stopAll(): Promise<void> {
+  shuttingDown = true;
+  await inFlight;
+  const stopGroup = (items: Stoppable[]) =>
+    Promise.all(
+      items.splice(0).map((item) =>
+        item.stop().catch((error: unknown) => log(`stopping ${item.name} failed: ${error instanceof Error ? error.message : String(error)}`)),
+      ),
+    );
+  await stopGroup(apps);
+  await stopGroup(infra);
+  log('all stopped');
+}
+
+onShutdownSignal(async () => {
+  await stopAll();
+});
+
+function abortIfShuttingDown(): void {
+  if (shuttingDown) throw new Error('shutting down');
+}
+
+async function main(): Promise<void> {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  env.NODE_ENV ??= 'development';
+  const urls: Array<[string, string]> = [];
+
+  // ---- infrastructure (independent, started in parallel) ----
+  const tasks: Array<Promise<void>> = [];
+
+  if (unset('DATABASE_URL')) {
+    tasks.push(
+      startEmbeddedPostgres({ dataDir: path.join(DATA_DIR, 'postgres'), port: 54329, persistent: true }).then((pg) => {
+        infra.push({ name: 'postgres', stop: pg.stop });
+        env.DATABASE_URL = pg.url;
+        log(`PostgreSQL ready on port ${pg.port} (data: .data/postgres)`);
+      }),
+    );
+  } else log('using DATABASE_URL from the environment');
+
+  if (unset('TEMPORAL_ADDRESS')) {
+    tasks.push(
+      startTemporalDevServer({
+        port: 7233,
+        uiPort: 8233,
+        dbFile: path.join(DATA_DIR, 'temporal.db'),
+        namespace: env.TEMPORAL_NAMESPACE?.trim() || 'default',
+      }).then((temporal) => {
+        infra.push({ name: 'temporal', stop: temporal.stop });
+        env.TEMPORAL_ADDRESS = temporal.address;
+        if (temporal.uiUrl) urls.push(['Temporal UI', temporal.uiUrl]);
+      }),
+    );
+  } else log(`using TEMPORAL_ADDRESS=${process.env.TEMPORAL_ADDRESS}`);
+
+  if (unset('STRIPE_SECRET_KEY')) {
+    tasks.push(
+      startStripeMock({ port: 12111 }).then((mock) => {
+        infra.push({ name: 'stripe-mock', stop: mock.stop });
+        Object.assign(env, stripeMockEnv(mock), { STRIPE_SECRET_KEY: DEV_STRIPE_SECRET_KEY });
+        urls.push(['Stripe API (stripe-mock)', mock.url]);
+      }),
+    );
+  } else log('STRIPE_SECRET_KEY is set: using the real Stripe API (stripe-mock not started)');
+
+  if (unset('SMTP_URL')) {
+    tasks.push(
+      startMailViewer({ dir: path.join(DATA_DIR, 'mail'), smtpPort: 1025, webPort: 1080 }).then((mail) => {
+        infra.push({ name: 'mail', stop: mail.stop });
+        env.SMTP_URL = mail.smtpUrl;
+        urls.push(['Mail viewer', mail.webUrl]);
+      }),
+    );
+  }
+
+  const results = await step(Promise.allSettled(tasks));
+  const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failures.length > 0) throw new AggregateError(failures.map((f) => f.reason as unknown), failures.map((f) => String(f.reason instanceof Error ? f.reason.message : f.reason)).join('\n'));
+  abortIfShuttingDown();
+
+  // ---- configuration ----
+  env.STRIPE_WEBHOOK_SECRET = env.STRIPE_WEBHOOK_SECRET?.trim() || DEV_WEBHOOK_SECRET;
+  env.STRIPE_API_VERSION = env.STRIPE_API_VERSION?.trim() || DEFAULT_STRIPE_API_VERSION;
+  if (unset('PORT')) env.PORT = String(await findFreePort(3000));
+  env.PUBLIC_BASE_URL = env.PUBLIC_BASE_URL?.trim() || `http://localhost:${env.PORT}`;
+  const config = loadConfig(env); // readable list of problems before anything else starts
+
+  // ---- database ----
+  log('running migrations');
+  await step(migrateToLatest(config.DATABASE_URL));
+  const { tenantId, apiKey } = await step(ensureDevTenantAndKey(config.DATABASE_URL));
+  abortIfShuttingDown();
+
+  // ---- application processes ----
+  const spawnApp = (name: string, entry: string): ManagedProcess => {
+    const proc = spawnProcess({
+      name,
+      command: process.execPath,
+      args: ['--import', 'tsx', path.join(PROJECT_ROOT, entry)],
+      cwd: PROJECT_ROOT,
+      env,
+      stopSignal: 'SIGTERM',
+      stopTimeoutMs: 30_000,
+    });
+    apps.push({ name, stop: proc.stop });
+    void proc.exited.then((info) => {
+      if (shuttingDown) return;
+      log(`${name} exited unexpectedly (${info.signal ?? `code ${info.code}`}); stopping everything`);
+      void stopAll().then(() => process.exit(1));
+    });
+    return proc;
+  };
+  const worker = spawnApp('worker', 'src/worker/main.ts');
+  const gateway = spawnApp('gateway', 'src/gateway/main.ts');
+  const apiUrl = `http://localhost:${config.PORT}`;
+  await step(
+    raceWithExit(
+      worker,
+      raceWithExit(
+        gateway,
+        pollUntil(
+          async () => {
+            const res = await fetch(`http://127.0.0.1:${config.PORT}/readyz`);
+            await res.arrayBuffer();
+            return res.status === 200 ? true : undefined;
+          },
+          `gateway ${apiUrl}/readyz`,
+          180_000,
+          500,
+        ),
+      ),
+    ),
+  );
+  abortIfShuttingDown();
+  // The worker has no HTTP endpoint; it is ready once it polls its task queue.
+  await step(
+    raceWithExit(
+      worker,
+      pollUntil(
+        async () => {
+          const connection = await Connection.connect({ ...connectionOptions(config), connectTimeout: 5000 });
+          try {
+            const { pollers } = await connection.workflowService.describeTaskQueue({
+              namespace: config.TEMPORAL_NAMESPACE,
+              taskQueue: { name: config.TEMPORAL_TASK_QUEUE },
+              taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
+            });
+            return pollers && pollers.length > 0 ? true : undefined;
+          } finally {
+            await connection.close();
+          }
+        },
+        `worker polling task queue ${config.TEMPORAL_TASK_QUEUE}`,
+        120_000,
+        1000,
+      ),
+    ).catch((error: unknown) => {
+      if (!worker.isRunning()) throw error;
+      log(`warning: ${error instanceof Error ? error.message : String(error)}; continuing`);
+    }),
+  );
+  abortIfShuttingDown();
+
+  const rows: Array<[string, string]> = [
+    ['API', apiUrl],
+    ['API docs', `${apiUrl}/docs`],
+    ...urls,
+    ['Temporal', `${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE})`],
+    ['Dev tenant', tenantId],
+    ['Dev API key', apiKey],
+    ['Webhook secret', `${config.STRIPE_WEBHOOK_SECRET.join(',')}${unset('STRIPE_WEBHOOK_SECRET') ? '  (dev default; sign test webhooks with it)' : ''}`],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  process.stdout.write(
+    `\n  Payments dev stack is up\n\n${rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n')}\n\n  Press Ctrl-C to stop.\n\n`,
+  );
+}
+
+main().catch(async (error: unknown) => {
+  if (shuttingDown) return; // the signal handler owns the exit
+  if (error instanceof ConfigError) log(error.message);
+  else log(`startup failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+  await stopAll();
+  process.exit(1);
+});
