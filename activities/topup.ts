@@ -68,8 +68,8 @@ export function createTopUpActivities({ db, stripe }: TopUpActivityDeps) {
     },
 
     /**
-     * Credits Stripe's amount exactly once: the ledger's unique source key is the Checkout Session, so any
-     * number of events (completed, async_payment_succeeded, redeliveries) for one session credit once.
+     * Credits Stripe's amount exactly once: the ledger's unique source key is the top-up, so any number of
+     * events (completed, async_payment_succeeded, redeliveries, a reconcile) credit it once.
      */
     async creditTopUp(input: {
       tenantId: string;
@@ -89,7 +89,7 @@ export function createTopUpActivities({ db, stripe }: TopUpActivityDeps) {
         currency: input.currency.toLowerCase(),
         kind: 'top_up',
         amount: input.amount,
-        sourceKey: `checkout_session:${input.checkoutSessionId}`,
+        sourceKey: `top_up:${input.topUpId}`,
         description: `Top-up ${input.topUpId}`,
       });
       await setTopUpStatus(db, { tenantId: input.tenantId, id: input.topUpId, status: 'credited', creditedAmount: input.amount });

@@ -32,7 +32,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('status', 'text', (col) =>
       col.notNull().check(sql`status in ('pending', 'processing', 'credited', 'expired', 'failed')`),
     )
-    .addColumn('checkout_session_id', 'text', (col) => col.unique())
+    .addColumn('checkout_session_id', 'text')
     .addColumn('credited_amount', 'bigint')
     .addColumn('created_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`now()`))

@@ -1,0 +1,167 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import pg from 'pg';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createApiKey } from '../../src/db/api-keys.js';
+import { createDb, type Db } from '../../src/db/connection.js';
+import { migrateDb } from '../../src/db/migrate.js';
+import { ensureTenant } from '../../src/db/tenants.js';
+import { createApp } from '../../src/gateway/app.js';
+import { createLogger } from '../../src/logger.js';
+import { createStripeClient } from '../../src/stripe/client.js';
+import { createWorker } from '../../src/worker/create-worker.js';
+import { getStack } from './stack.js';
+
+export const FRONTEND_ORIGIN = 'http://app.test';
+
+try {
+  Runtime.install({ logger: new DefaultLogger(process.env.TEST_APP_LOGS ? 'INFO' : 'WARN') });
+} catch {
+  // Already installed in this process by an earlier test file.
+}
+
+/** A fresh, migrated database per test file, so files never see each other's rows. */
+export async function createTestDatabase(): Promise<{ url: string; db: Db }> {
+  const stack = getStack();
+  const name = `test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: stack.postgresAdminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(stack.postgresAdminUrl);
+  url.pathname = `/${name}`;
+  const db = createDb(url.toString());
+  await migrateDb(db);
+  return { url: url.toString(), db };
+}
+
+export interface TestApp {
+  config: Config;
+  db: Db;
+  baseUrl: string;
+  temporal: Client;
+  keys: { t1Admin: string; t1Member: string; t2Admin: string };
+  /** Starts a worker on this app's task queue; stopped by close(). */
+  startWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function createTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
+  const stack = getStack();
+  const { url, db } = await createTestDatabase();
+  const config = loadConfig({
+    ...stack.env,
+    DATABASE_URL: url,
+    TEMPORAL_TASK_QUEUE: `test-${randomBytes(6).toString('hex')}`,
+    ALLOWED_FRONTEND_ORIGINS: FRONTEND_ORIGIN,
+    ACTIVITY_RETRY_BACKOFF: '1s,2s,5s',
+    LOG_LEVEL: process.env.TEST_APP_LOGS ? 'debug' : 'silent',
+    ...overrides,
+  });
+  await ensureTenant(db, { id: 't1', name: 'Tenant one' });
+  await ensureTenant(db, { id: 't2', name: 'Tenant two' });
+  const keys = {
+    t1Admin: (await createApiKey(db, { tenantId: 't1', name: 'test admin', role: 'admin' })).key,
+    t1Member: (await createApiKey(db, { tenantId: 't1', name: 'test member', role: 'member' })).key,
+    t2Admin: (await createApiKey(db, { tenantId: 't2', name: 'test admin', role: 'admin' })).key,
+  };
+
+  const log = createLogger(config.LOG_LEVEL);
+  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const server: Server = await new Promise((resolve) => {
+    const listening = createApp({ config, db, temporal, log }).listen(0, '127.0.0.1', () => resolve(listening));
+  });
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  let running: { worker: Worker; run: Promise<void>; connection: NativeConnection } | undefined;
+  const stripe = createStripeClient(config);
+
+  async function startWorker(): Promise<void> {
+    const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+    const worker = await createWorker({
+      connection: nativeConnection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      deps: { db, stripe },
+      workflowBundlePath: stack.workflowBundlePath ?? undefined,
+    });
+    running = { worker, run: worker.run(), connection: nativeConnection };
+  }
+
+  async function stopWorker(): Promise<void> {
+    if (!running) return;
+    const { worker, run, connection: nativeConnection } = running;
+    running = undefined;
+    worker.shutdown();
+    await run;
+    await nativeConnection.close();
+  }
+
+  return {
+    config,
+    db,
+    baseUrl,
+    temporal,
+    keys,
+    startWorker,
+    stopWorker,
+    async close() {
+      await stopWorker();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await connection.close();
+      await db.destroy();
+    },
+  };
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+export async function api<T = any>(
+  app: Pick<TestApp, 'baseUrl'>,
+  method: string,
+  path: string,
+  options: { key?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.key) headers.authorization = `Bearer ${options.key}`;
+  let body: string | undefined;
+  if (options.rawBody !== undefined) body = options.rawBody;
+  else if (options.body !== undefined) body = JSON.stringify(options.body);
+  if (body !== undefined) headers['content-type'] ??= 'application/json';
+  const response = await fetch(`${app.baseUrl}${path}`, { method, headers, body });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON; keep the text
+  }
+  return { status: response.status, headers: response.headers, body: parsed as T };
+}
+
+export async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
