@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/tools/resolve.js';
 import { topUpWorkflowId } from '../../src/temporal/workflow-ids.js';
@@ -95,7 +96,9 @@ describe('credit top-ups end to end (real Temporal, PostgreSQL, stripe-mock)', (
       const firstRun = await app.temporal.workflow.list({ query: `WorkflowId = '${workflowId}'` });
       for await (const run of firstRun) {
         const history = await app.temporal.workflow.getHandle(workflowId, run.runId).fetchHistory();
-        writeFileSync(path.join(PROJECT_ROOT, 'test', 'histories', `topup-credited-${run.runId.slice(0, 8)}.json`), JSON.stringify(history, null, 2));
+        const startedByRequest = history.events?.some((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+        const name = startedByRequest ? 'topup-credited.json' : 'topup-redelivered-after-close.json';
+        writeFileSync(path.join(PROJECT_ROOT, 'test', 'histories', name), historyToJSON(history));
       }
     }
   });
