@@ -3,14 +3,19 @@ import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Client } from '@temporalio/client';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import helmet from 'helmet';
+import type Stripe from 'stripe';
 import type { Config } from '../config.js';
 import type { Db } from '../db/connection.js';
 import type { Logger } from '../logger.js';
+import { createStripeClient } from '../stripe/client.js';
 import { createAuthenticator } from './auth.js';
 import { buildOpenApiDocument, DOCS_HTML, DOCS_JS } from './openapi.js';
 import { HttpProblem } from './problem.js';
 import { writeRateLimit } from './rate-limit.js';
+import { adminRoutes } from './routes/admin.js';
 import { creditRoutes } from './routes/credits.js';
+import { orderRoutes } from './routes/orders.js';
+import { subscriptionRoutes } from './routes/subscriptions.js';
 import { healthRoutes } from './routes/health.js';
 import { webhookRouter } from './routes/webhooks.js';
 
@@ -19,6 +24,8 @@ export interface GatewayDeps {
   db: Db;
   temporal: Client;
   log: Logger;
+  /** Read-only Stripe calls (catalog, portal); money movements go through workflows. */
+  stripe?: Stripe;
   version?: string;
 }
 
@@ -82,7 +89,7 @@ const problemHandler: ErrorRequestHandler = (error, req, res, _next) => {
     });
 };
 
-export function createApp({ config, db, temporal, log, version = '0.1.0' }: GatewayDeps): express.Express {
+export function createApp({ config, db, temporal, log, stripe = createStripeClient(config), version = '0.1.0' }: GatewayDeps): express.Express {
   const app = express();
   const registry = new OpenAPIRegistry();
   app.disable('x-powered-by');
@@ -97,7 +104,11 @@ export function createApp({ config, db, temporal, log, version = '0.1.0' }: Gate
   app.use(express.json({ limit: config.BODY_LIMIT, strict: true }));
   const authenticate = createAuthenticator(db, config);
   const writeLimit = writeRateLimit(config.RATE_LIMIT_WRITES_PER_MINUTE);
-  app.use(creditRoutes(registry, { config, db, temporal, authenticate, writeLimit }));
+  const routeDeps = { config, db, temporal, stripe, authenticate, writeLimit };
+  app.use(creditRoutes(registry, routeDeps));
+  app.use(subscriptionRoutes(registry, routeDeps));
+  app.use(orderRoutes(registry, routeDeps));
+  app.use(adminRoutes(registry, routeDeps));
 
   const openApiDocument = buildOpenApiDocument(registry, version, config.PUBLIC_BASE_URL);
   app.get('/openapi.json', (_req, res) => {

@@ -1,9 +1,23 @@
 import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
+import type { Client } from '@temporalio/client';
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
+import type Stripe from 'stripe';
+import type { Config } from '../config.js';
+import type { Db } from '../db/connection.js';
 import type { ZodType } from 'zod';
 import { z } from './zod.js';
 import type { Principal } from './auth.js';
 import { fieldErrors, problems } from './problem.js';
+
+/** What every route module receives from createApp. */
+export interface RouteDeps {
+  config: Config;
+  db: Db;
+  temporal: Client;
+  stripe: Stripe;
+  authenticate: RequestHandler;
+  writeLimit: RequestHandler;
+}
 
 export interface ValidatedRequest<Body, Query, Params> {
   body: Body;

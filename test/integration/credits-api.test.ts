@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, createTestApp, FRONTEND_ORIGIN, type TestApp } from '../helpers/app-context.js';
+import { api, createTestApp, FRONTEND_ORIGIN, type ApiResponse, type TestApp } from '../helpers/app-context.js';
 
 const JWT_SECRET = 'test-jwt-secret-with-enough-entropy-0123456789';
 let app: TestApp;
@@ -230,7 +230,7 @@ describe('credits API', () => {
     const limited = await createTestApp({ RATE_LIMIT_WRITES_PER_MINUTE: '3' });
     try {
       const statuses: number[] = [];
-      let last: Awaited<ReturnType<typeof api>> | undefined;
+      let last: ApiResponse | undefined;
       for (let i = 0; i < 5; i++) {
         last = await api(limited, 'POST', '/v1/credits/spend', { key: limited.keys.t1Admin, body: { amount: 1, currency: 'usd' } });
         statuses.push(last.status);

@@ -1,14 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import {
-  type Client,
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
-import { Router, type RequestHandler } from 'express';
-import type { Config } from '../../config.js';
-import type { Db } from '../../db/connection.js';
+import { Router } from 'express';
 import {
   appendLedgerEntry,
   InsufficientBalanceError,
@@ -27,16 +24,10 @@ import { createCheckoutSessionUpdate, topUpWorkflow } from '../../../workflows/t
 import { requireRole, resolveAccountId, type Principal } from '../auth.js';
 import { allowedOrigin } from '../origin.js';
 import { HttpProblem, problems } from '../problem.js';
-import { addRoute, jsonResponse, problemResponse } from '../route.js';
+import { addRoute, jsonResponse, problemResponse, type RouteDeps } from '../route.js';
 import { z } from '../zod.js';
 
-export interface CreditRouteDeps {
-  config: Config;
-  db: Db;
-  temporal: Client;
-  authenticate: RequestHandler;
-  writeLimit: RequestHandler;
-}
+export type CreditRouteDeps = RouteDeps;
 
 const currency = z
   .string()

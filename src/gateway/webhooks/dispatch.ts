@@ -1,16 +1,22 @@
 import type Stripe from 'stripe';
 import type { Db } from '../../db/connection.js';
 import { findTenantByStripeAccount } from '../../db/tenants.js';
+import { catalogHandlers } from './handlers/catalog.js';
 import { checkoutSessionHandlers } from './handlers/checkout-session.js';
+import { paymentHandlers } from './handlers/payments.js';
+import { subscriptionHandlers } from './handlers/subscriptions.js';
 import type { WebhookContext, WebhookHandlerMap, WebhookOutcome } from './types.js';
 
 export const webhookHandlers: WebhookHandlerMap = {
   ...checkoutSessionHandlers,
+  ...catalogHandlers,
+  ...subscriptionHandlers,
+  ...paymentHandlers,
 };
 
 export async function dispatchStripeEvent(
   event: Stripe.Event,
-  ctx: Omit<WebhookContext, 'connectedTenantId'> & { db: Db },
+  ctx: Omit<WebhookContext, 'connectedTenantId'>,
   handlers: WebhookHandlerMap = webhookHandlers,
 ): Promise<WebhookOutcome> {
   const handler = handlers[event.type];
