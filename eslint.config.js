@@ -99,9 +99,6 @@ export default defineConfig(
       ecmaVersion: 2022,
       sourceType: 'module',
     },
-    linterOptions: {
-      reportUnusedDisableDirectives: 'error',
-    },
     rules: {
       // New in ESLint 10's recommended set. Worth fixing, but existing code predates them: warn, don't fail.
       'preserve-caught-error': 'warn',

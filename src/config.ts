@@ -15,7 +15,7 @@ const optionalString = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
 
-const port = z.coerce.number().int().min(1).max(65535);
+const port = z.coerce.number({ error: 'must be a port number' }).int().min(1).max(65535);
 
 const durationList = z
   .string()
@@ -44,7 +44,11 @@ export const configSchema = z
 
     PORT: port.default(3000),
     PUBLIC_BASE_URL: z.url().default('http://localhost:3000'),
-    ALLOWED_FRONTEND_ORIGINS: csv,
+    ALLOWED_FRONTEND_ORIGINS: csv.superRefine((origins, ctx) => {
+      for (const origin of origins) {
+        if (!/^https?:\/\/[^/]+$/.test(origin)) ctx.addIssue({ code: 'custom', message: `"${origin}" is not an origin like https://app.example.com` });
+      }
+    }),
     BODY_LIMIT: z.string().default('100kb'),
     WEBHOOK_BODY_LIMIT: z.string().default('512kb'),
     RATE_LIMIT_WRITES_PER_MINUTE: z.coerce.number().int().positive().default(120),
@@ -65,7 +69,7 @@ export const configSchema = z
 
     STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_/, 'must start with sk_test_, sk_live_, rk_test_ or rk_live_'),
     STRIPE_PUBLISHABLE_KEY: optionalString,
-    STRIPE_WEBHOOK_SECRET: csv.refine((secrets) => secrets.length > 0, 'at least one whsec_ secret is required').refine(
+    STRIPE_WEBHOOK_SECRET: csv.refine((secrets) => secrets.length > 0, 'is required but not set (one or more whsec_ secrets, comma-separated)').refine(
       (secrets) => secrets.every((secret) => secret.startsWith('whsec_')),
       'every secret must start with whsec_',
     ),
@@ -102,20 +106,20 @@ export const configSchema = z
     TWILIO_API_SECRET: optionalString,
     TWILIO_MESSAGING_SERVICE_SID: optionalString,
     TWILIO_FROM_NUMBER: optionalString,
-  })
-  .superRefine((config, ctx) => {
-    if (config.TEMPORAL_TLS_CERT_PATH && !config.TEMPORAL_TLS_KEY_PATH) {
-      ctx.addIssue({ code: 'custom', path: ['TEMPORAL_TLS_KEY_PATH'], message: 'required when TEMPORAL_TLS_CERT_PATH is set' });
-    }
-    if (config.STRIPE_API_PORT !== undefined && !config.STRIPE_API_HOST) {
-      ctx.addIssue({ code: 'custom', path: ['STRIPE_API_HOST'], message: 'required when STRIPE_API_PORT is set' });
-    }
-    for (const origin of config.ALLOWED_FRONTEND_ORIGINS) {
-      if (!/^https?:\/\/[^/]+$/.test(origin)) {
-        ctx.addIssue({ code: 'custom', path: ['ALLOWED_FRONTEND_ORIGINS'], message: `"${origin}" is not an origin like https://app.example.com` });
-      }
-    }
   });
+
+/**
+ * Rules that span variables, checked on the raw environment so they are reported together with every
+ * single-variable problem rather than only after those are fixed.
+ */
+function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
+  const set = (name: string) => (env[name] ?? '').trim() !== '';
+  const problems: string[] = [];
+  if (set('TEMPORAL_TLS_CERT_PATH') && !set('TEMPORAL_TLS_KEY_PATH')) problems.push('TEMPORAL_TLS_KEY_PATH: required when TEMPORAL_TLS_CERT_PATH is set');
+  if (set('TEMPORAL_TLS_KEY_PATH') && !set('TEMPORAL_TLS_CERT_PATH')) problems.push('TEMPORAL_TLS_CERT_PATH: required when TEMPORAL_TLS_KEY_PATH is set');
+  if (set('STRIPE_API_PORT') && !set('STRIPE_API_HOST')) problems.push('STRIPE_API_HOST: required when STRIPE_API_PORT is set');
+  return problems;
+}
 
 export type Config = z.infer<typeof configSchema>;
 
@@ -129,13 +133,15 @@ export class ConfigError extends Error {
 /** Validates the whole environment at once so an operator sees every problem in one go. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const result = configSchema.safeParse(env);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
+  const crossField = crossFieldProblems(env);
+  if (result.success && crossField.length === 0) return result.data;
+  const issues = result.success ? [] : result.error.issues;
+  const problems = issues.map((issue) => {
     const name = issue.path.join('.') || '(environment)';
     const message = issue.code === 'invalid_type' && env[name] === undefined ? 'is required but not set' : issue.message;
     return `${name}: ${message}`;
   });
-  throw new ConfigError(problems);
+  throw new ConfigError([...problems, ...crossField]);
 }
 
 /** For entry points: print the readable list and exit instead of a stack trace. */

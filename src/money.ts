@@ -10,6 +10,8 @@ const STRIPE_MINIMUM_CHARGE: Record<string, number> = {
   usd: 50, aed: 200, aud: 50, bgn: 100, brl: 50, cad: 50, chf: 50, czk: 1500, dkk: 250, eur: 50, gbp: 30,
   hkd: 400, huf: 17500, inr: 50, jpy: 50, mxn: 1000, myr: 200, nok: 300, nzd: 50, pln: 200, ron: 200,
   sek: 300, sgd: 50, thb: 1000,
+  // Three-decimal presentment currencies: roughly Stripe's USD 0.50 floor, in multiples of 10 as Stripe requires.
+  bhd: 200, jod: 400, kwd: 200, omr: 200, tnd: 2000,
 };
 
 export function currencyExponent(currency: string): number {
@@ -17,6 +19,11 @@ export function currencyExponent(currency: string): number {
   if (ZERO_DECIMAL.has(code)) return 0;
   if (THREE_DECIMAL.has(code)) return 3;
   return 2;
+}
+
+/** Stripe requires three-decimal amounts to end in 0 (it cannot settle the last digit). */
+export function isChargeableAmount(amount: number, currency: string): boolean {
+  return currencyExponent(currency) !== 3 || amount % 10 === 0;
 }
 
 export function isSupportedCurrency(currency: string): boolean {

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { currencyExponent, formatMinorUnits, isSupportedCurrency, minimumChargeAmount } from '../money.js';
+import { currencyExponent, formatMinorUnits, isChargeableAmount, isSupportedCurrency, minimumChargeAmount } from '../money.js';
 import type { FieldError } from '../gateway/problem.js';
 
 type AmountConfig = Pick<Config, 'TOPUP_MAX_AMOUNT' | 'TOPUP_PRESET_AMOUNTS'>;
@@ -19,6 +19,9 @@ export function validateTopUpAmount(amount: number, currency: string, config: Am
   }
   if (amount > maximum) {
     errors.push({ field: 'body.amount', message: `must be at most ${maximum} (${formatMinorUnits(maximum, currency)} ${currency.toUpperCase()})` });
+  }
+  if (!isChargeableAmount(amount, currency)) {
+    errors.push({ field: 'body.amount', message: `${currency.toUpperCase()} amounts must be a multiple of 10 minor units` });
   }
   const presets = config.TOPUP_PRESET_AMOUNTS.map((major) => major * scale);
   if (presets.length > 0 && !presets.includes(amount)) {

@@ -1,5 +1,4 @@
 import type Stripe from 'stripe';
-import type { Db } from '../../db/connection.js';
 import { findTenantByStripeAccount } from '../../db/tenants.js';
 import { catalogHandlers } from './handlers/catalog.js';
 import { checkoutSessionHandlers } from './handlers/checkout-session.js';

@@ -1,0 +1,101 @@
+/**
+ * `npm run api-key:create -- --tenant <id> [--name <name>] [--role admin|member] [--tenant-name <display name>]`
+ *
+ * Creates the tenant if it does not exist yet, then a new API key for it, and prints the key once: only a
+ * hash of its secret is stored, so it cannot be shown again. DATABASE_URL comes from the environment or .env.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { configSchema } from '../src/config.js';
+import { createApiKey } from '../src/db/api-keys.js';
+import { createDb } from '../src/db/connection.js';
+import { ensureTenant } from '../src/db/tenants.js';
+import { PROJECT_ROOT } from '../src/tools/resolve.js';
+
+const USAGE = `Usage: npm run api-key:create -- --tenant <id> [--name <name>] [--role admin|member] [--tenant-name <display name>]
+
+  --tenant <id>             tenant id (created if it does not exist); letters, digits, '.', '_' and '-'
+  --name <name>             label for the key, e.g. "billing backend" (default: "created by api-key:create")
+  --role admin|member       permissions of the key (default: member)
+  --tenant-name <name>      display name when the tenant is created (default: the tenant id)
+  -h, --help                show this help
+
+Needs DATABASE_URL (environment or .env) and a migrated database (npm run migrate).
+`;
+
+const argsSchema = z.object({
+  tenant: z
+    .string({ error: '--tenant is required' })
+    .trim()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "--tenant must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"),
+  name: z.string().trim().min(1, '--name must not be empty').max(200, '--name is too long').default('created by api-key:create'),
+  role: z.enum(['admin', 'member'], { error: '--role must be admin or member' }).default('member'),
+  'tenant-name': z.string().trim().min(1, '--tenant-name must not be empty').max(200, '--tenant-name is too long').optional(),
+});
+
+function usageError(message: string): never {
+  process.stderr.write(`error: ${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+function parseCommandLine(argv: string[]): z.infer<typeof argsSchema> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        tenant: { type: 'string' },
+        name: { type: 'string' },
+        role: { type: 'string' },
+        'tenant-name': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    usageError(error instanceof Error ? error.message : String(error));
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  const result = argsSchema.safeParse(values);
+  if (!result.success) usageError(result.error.issues.map((issue) => issue.message).join('\n       '));
+  return result.data;
+}
+
+async function main(): Promise<void> {
+  const args = parseCommandLine(process.argv.slice(2));
+
+  const envFile = path.join(PROJECT_ROOT, '.env');
+  if (existsSync(envFile)) process.loadEnvFile(envFile); // does not override variables already in the environment
+  const databaseUrl = configSchema.shape.DATABASE_URL.safeParse(process.env.DATABASE_URL?.trim());
+  if (!databaseUrl.success) {
+    process.stderr.write(
+      process.env.DATABASE_URL?.trim()
+        ? `error: DATABASE_URL ${databaseUrl.error.issues.map((issue) => issue.message).join('; ')}\n`
+        : 'error: DATABASE_URL is not set (environment or .env)\n',
+    );
+    process.exit(1);
+  }
+
+  const db = createDb(databaseUrl.data, { max: 1 });
+  try {
+    await ensureTenant(db, { id: args.tenant, name: args['tenant-name'] ?? args.tenant });
+    const { id, key } = await createApiKey(db, { tenantId: args.tenant, name: args.name, role: args.role });
+    process.stderr.write(`Created ${args.role} API key ${id} ("${args.name}") for tenant ${args.tenant}.\n`);
+    process.stderr.write('Store it now: it is shown only once. Only a hash of its secret is stored, so it cannot be recovered.\n\n');
+    process.stdout.write(`${key}\n`);
+  } finally {
+    await db.destroy();
+  }
+}
+
+main().catch((error: unknown) => {
+  const undefinedTable = (error as { code?: unknown }).code === '42P01';
+  process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}${undefinedTable ? ' (run `npm run migrate` first)' : ''}\n`);
+  process.exit(1);
+});
