@@ -141,6 +141,9 @@ async function main(): Promise<void> {
   env.STRIPE_API_VERSION = env.STRIPE_API_VERSION?.trim() || DEFAULT_STRIPE_API_VERSION;
   if (unset('PORT')) env.PORT = String(await findFreePort(3000));
   env.PUBLIC_BASE_URL = env.PUBLIC_BASE_URL?.trim() || `http://localhost:${env.PORT}`;
+  // Typical local frontends (Vite, Next, the API itself) may start top-ups without extra setup.
+  env.ALLOWED_FRONTEND_ORIGINS =
+    env.ALLOWED_FRONTEND_ORIGINS?.trim() || `http://localhost:${env.PORT},http://localhost:5173,http://localhost:3001`;
   const config = loadConfig(env); // readable list of problems before anything else starts
 
   // ---- database ----
