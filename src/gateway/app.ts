@@ -13,7 +13,9 @@ import { buildOpenApiDocument, DOCS_HTML, DOCS_JS } from './openapi.js';
 import { HttpProblem } from './problem.js';
 import { writeRateLimit } from './rate-limit.js';
 import { adminRoutes } from './routes/admin.js';
+import { connectRoutes } from './routes/connect.js';
 import { creditRoutes } from './routes/credits.js';
+import { invoiceRoutes } from './routes/invoices.js';
 import { orderRoutes } from './routes/orders.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
 import { healthRoutes } from './routes/health.js';
@@ -109,6 +111,8 @@ export function createApp({ config, db, temporal, log, stripe = createStripeClie
   app.use(subscriptionRoutes(registry, routeDeps));
   app.use(orderRoutes(registry, routeDeps));
   app.use(adminRoutes(registry, routeDeps));
+  app.use(connectRoutes(registry, routeDeps));
+  app.use(invoiceRoutes(registry, routeDeps));
 
   const openApiDocument = buildOpenApiDocument(registry, version, config.PUBLIC_BASE_URL);
   app.get('/openapi.json', (_req, res) => {

@@ -4,14 +4,38 @@ import { catalogHandlers } from './handlers/catalog.js';
 import { checkoutSessionHandlers } from './handlers/checkout-session.js';
 import { paymentHandlers } from './handlers/payments.js';
 import { subscriptionHandlers } from './handlers/subscriptions.js';
-import type { WebhookContext, WebhookHandlerMap, WebhookOutcome } from './types.js';
+import { connectHandlers } from './handlers/connect.js';
+import { invoiceHandlers } from './handlers/invoices.js';
+import type { WebhookContext, WebhookHandler, WebhookHandlerMap, WebhookOutcome } from './types.js';
 
-export const webhookHandlers: WebhookHandlerMap = {
-  ...checkoutSessionHandlers,
-  ...catalogHandlers,
-  ...subscriptionHandlers,
-  ...paymentHandlers,
-};
+/**
+ * Several families may care about one event type (a subscription's invoice is also an invoice): each
+ * handler decides whether the event is its own, all of them run, and the event is routed if any routed it.
+ */
+export function mergeHandlerMaps(...maps: WebhookHandlerMap[]): WebhookHandlerMap {
+  const merged: WebhookHandlerMap = {};
+  for (const map of maps) {
+    for (const [type, handler] of Object.entries(map) as Array<[Stripe.Event.Type, WebhookHandler]>) {
+      const previous = merged[type];
+      merged[type] = previous
+        ? async (event, ctx) => {
+            const outcomes = [await previous(event, ctx), await handler(event, ctx)];
+            return outcomes.find((outcome) => outcome.status === 'routed') ?? outcomes[outcomes.length - 1]!;
+          }
+        : handler;
+    }
+  }
+  return merged;
+}
+
+export const webhookHandlers: WebhookHandlerMap = mergeHandlerMaps(
+  checkoutSessionHandlers,
+  catalogHandlers,
+  subscriptionHandlers,
+  paymentHandlers,
+  connectHandlers,
+  invoiceHandlers,
+);
 
 export async function dispatchStripeEvent(
   event: Stripe.Event,
