@@ -21,7 +21,18 @@ export interface SignedEvent {
   signal: CheckoutSessionEvent;
 }
 
-const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+// One randomBytes call per 64 KiB instead of per id: building a pool of 20k events stays well under 100 ms.
+let entropy = Buffer.alloc(0);
+let entropyOffset = 0;
+function hex(bytes: number): string {
+  if (entropyOffset + bytes > entropy.length) {
+    entropy = randomBytes(65_536);
+    entropyOffset = 0;
+  }
+  const out = entropy.toString('hex', entropyOffset, entropyOffset + bytes);
+  entropyOffset += bytes;
+  return out;
+}
 
 /** `count` fresh top-up ids (`tu_<32 hex>`), one workflow each. */
 export function makeTopUpIds(count: number): string[] {

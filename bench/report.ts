@@ -1,0 +1,86 @@
+/** Console table and JSON rows (bench/results/latest.json plus a timestamped copy). */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { LoadResult } from './load.js';
+
+export const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
+
+export interface ScenarioResult extends LoadResult {
+  name: string;
+  /** Set when the scenario could not run at all. */
+  error?: string;
+}
+
+export interface RatioSpec {
+  name: string;
+  scenario: string;
+  baseline: string;
+  target: number;
+}
+
+export interface Row {
+  name: string;
+  value: number | null;
+  unit: string;
+  baseline: number | null;
+  ratio: number | null;
+  target: number | null;
+}
+
+const round = (value: number, digits: number) => (Number.isFinite(value) ? Number(value.toFixed(digits)) : null);
+
+export function buildRows(results: ScenarioResult[], ratios: RatioSpec[]): Row[] {
+  const rows: Row[] = [];
+  for (const r of results) {
+    if (r.error) continue;
+    rows.push({ name: `${r.name} events/s`, value: round(r.eventsPerSec, 1), unit: 'events/s', baseline: null, ratio: null, target: null });
+    rows.push({ name: `${r.name} p50 latency`, value: round(r.p50Ms, 3), unit: 'ms', baseline: null, ratio: null, target: null });
+    rows.push({ name: `${r.name} p99 latency`, value: round(r.p99Ms, 3), unit: 'ms', baseline: null, ratio: null, target: null });
+  }
+  for (const spec of ratios) {
+    const value = results.find((r) => r.name === spec.scenario && !r.error);
+    const baseline = results.find((r) => r.name === spec.baseline && !r.error);
+    rows.push({
+      name: spec.name,
+      value: value ? round(value.eventsPerSec, 1) : null,
+      unit: 'events/s',
+      baseline: baseline ? round(baseline.eventsPerSec, 1) : null,
+      ratio: value && baseline && baseline.eventsPerSec > 0 ? round(value.eventsPerSec / baseline.eventsPerSec, 3) : null,
+      target: spec.target,
+    });
+  }
+  return rows;
+}
+
+export function formatTable(results: ScenarioResult[], rows: Row[], ratios: RatioSpec[]): string {
+  const header = ['scenario', 'events/s', 'p50 ms', 'p99 ms', 'ok', 'failed'];
+  const body = results.map((r) =>
+    r.error
+      ? [r.name, 'n/a', 'n/a', 'n/a', '-', `error: ${r.error.split('\n')[0]}`]
+      : [r.name, r.eventsPerSec.toFixed(0), r.p50Ms.toFixed(2), r.p99Ms.toFixed(2), String(r.ok), String(r.failed)],
+  );
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line), ''];
+  for (const spec of ratios) {
+    const row = rows.find((r) => r.name === spec.name)!;
+    const verdict = row.ratio === null ? 'n/a ' : row.ratio >= spec.target ? 'PASS' : 'FAIL';
+    const ratio = row.ratio === null ? 'n/a' : row.ratio.toFixed(3);
+    out.push(`[${verdict}] ${spec.name}: ${ratio} (target >= ${spec.target.toFixed(2)})`);
+  }
+  const failures = results.filter((r) => !r.error && r.firstFailure);
+  for (const r of failures) out.push(`note: ${r.name}: ${r.failed} failed; first: ${r.firstFailure}`);
+  return out.join('\n');
+}
+
+export async function writeResults(rows: Row[], when: Date): Promise<{ latest: string; stamped: string }> {
+  await mkdir(RESULTS_DIR, { recursive: true });
+  const json = `${JSON.stringify(rows, null, 2)}\n`;
+  const latest = path.join(RESULTS_DIR, 'latest.json');
+  // ':' is not portable in file names.
+  const stamped = path.join(RESULTS_DIR, `${when.toISOString().replaceAll(':', '-')}.json`);
+  await writeFile(latest, json);
+  await writeFile(stamped, json);
+  return { latest, stamped };
+}

@@ -1,0 +1,223 @@
+/**
+ * Webhook ingest benchmark (`npm run bench`): signed, distinct checkout.session.completed top-up events.
+ *
+ *   (a) bare-express              express.raw() + 200, the HTTP-layer ceiling
+ *   (b) gateway-stubbed-temporal  real createApp, Temporal client stubbed to resolve at once
+ *   (c) raw-signal-with-start     @temporalio/client signalWithStart loop against a Temporal dev server
+ *   (d) gateway-full              real createApp + real Temporal client against the same server
+ *
+ * Each pair (a,b) and (c,d) is measured in interleaved rounds (a b, b a, …) so drifting background load
+ * hits both sides alike. Reports (b)/(a) (target >= 0.75) and (d)/(c) (target >= 0.90); never exits non-zero
+ * on a missed target.
+ *
+ * Env: BENCH_DURATION_SECONDS (8, measured seconds per scenario, split over the rounds), BENCH_ROUNDS (2),
+ * BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (20), BENCH_POOL_SIZE (20000 signed events per run),
+ * BENCH_TOP_UPS (200 workflows per scenario), BENCH_SERVER_NODE_ARGS (extra node flags for the server process,
+ * e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"); DATABASE_URL / TEMPORAL_ADDRESS (+ TEMPORAL_NAMESPACE) to use
+ * existing servers instead of starting an embedded PostgreSQL and a Temporal dev server.
+ */
+import { randomBytes } from 'node:crypto';
+import { loadConfig } from '../src/config.js';
+import { createTemporalClient } from '../src/temporal/connection.js';
+import { retryScheduleFromConfig } from '../src/temporal/retry.js';
+import { buildSignedEvents, makeTopUpIds, type SignedEvent } from './events.js';
+import { probeWebhook, runHttpLoad, runRawSignalWithStart, startServer, summarize, type LoadRun } from './load.js';
+import { buildRows, formatTable, writeResults, type RatioSpec, type ScenarioResult } from './report.js';
+import type { ServerMode } from './server.js';
+import { startBenchStack, type BenchStack } from './stack.js';
+
+const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+
+function numberFromEnv(name: string, fallback: number, min: number, integer = true): number {
+  const raw = process.env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+    throw new Error(`${name} must be ${integer ? 'an integer' : 'a number'} >= ${min}, got "${raw}"`);
+  }
+  return value;
+}
+
+const settings = {
+  durationSec: numberFromEnv('BENCH_DURATION_SECONDS', 8, 1, false),
+  rounds: numberFromEnv('BENCH_ROUNDS', 2, 1),
+  warmupSec: numberFromEnv('BENCH_WARMUP_SECONDS', 2, 0, false),
+  connections: numberFromEnv('BENCH_CONNECTIONS', 20, 1),
+  poolSize: numberFromEnv('BENCH_POOL_SIZE', 20_000, 1),
+  topUps: numberFromEnv('BENCH_TOP_UPS', 200, 1),
+};
+
+const WEBHOOK_SECRET = 'whsec_bench_0123456789abcdef0123456789abcdef';
+const STRIPE_API_VERSION = '2026-10-28.endive';
+
+const RATIOS: RatioSpec[] = [
+  { name: 'gateway-stubbed-temporal / bare-express', scenario: 'gateway-stubbed-temporal', baseline: 'bare-express', target: 0.75 },
+  { name: 'gateway-full / raw-signal-with-start', scenario: 'gateway-full', baseline: 'raw-signal-with-start', target: 0.9 },
+];
+
+/** Signed now: the gateway rejects signatures older than STRIPE_WEBHOOK_TOLERANCE_SECONDS (300 s). */
+const signedEvents = (count: number, topUpIds: string[]): SignedEvent[] =>
+  buildSignedEvents({ count, topUpIds, secret: WEBHOOK_SECRET, apiVersion: STRIPE_API_VERSION });
+
+const warmupPoolSize = () => Math.max(settings.connections, Math.min(settings.poolSize, 2_000));
+
+/** A scenario with its setup done: warm it up once, measure it once per round, close it. */
+interface Driver {
+  warmup(): Promise<void>;
+  measure(durationSec: number): Promise<LoadRun>;
+  close(): Promise<void>;
+}
+
+async function httpDriver(mode: ServerMode, env: Record<string, string>): Promise<Driver> {
+  const server = await startServer(mode, env);
+  try {
+    // Fresh top-up ids per scenario: warm-up starts its workflows, the measured runs then signal them.
+    const topUpIds = makeTopUpIds(settings.topUps);
+    if (mode !== 'bare-express') {
+      const body = (await probeWebhook(server.url, signedEvents(1, topUpIds)[0]!)) as { status?: string } | undefined;
+      if (body?.status !== 'routed') throw new Error(`probe event was not routed to a workflow: ${JSON.stringify(body)}`);
+    }
+    const load = (count: number, durationSec: number) =>
+      runHttpLoad({ url: server.url, events: signedEvents(count, topUpIds), connections: settings.connections, durationSec });
+    return {
+      warmup: async () => {
+        if (settings.warmupSec > 0) await load(warmupPoolSize(), settings.warmupSec);
+      },
+      measure: (durationSec) => load(settings.poolSize, durationSec),
+      close: () => server.stop(),
+    };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}
+
+async function rawDriver(env: Record<string, string>): Promise<Driver> {
+  const config = loadConfig(env);
+  const client = createTemporalClient(config);
+  const topUpIds = makeTopUpIds(settings.topUps);
+  const load = (count: number, durationSec: number) =>
+    runRawSignalWithStart({
+      client,
+      events: signedEvents(count, topUpIds),
+      concurrency: settings.connections,
+      durationSec,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      retry: retryScheduleFromConfig(config),
+    });
+  return {
+    warmup: async () => {
+      if (settings.warmupSec > 0) await load(warmupPoolSize(), settings.warmupSec);
+    },
+    measure: (durationSec) => load(settings.poolSize, durationSec),
+    close: () => client.connection.close().catch(() => undefined),
+  };
+}
+
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** Measures two scenarios in alternating order (A B, B A, …); a scenario that fails is reported, the other goes on. */
+async function runPair(pair: Array<[string, () => Promise<Driver>]>): Promise<ScenarioResult[]> {
+  const state = new Map<string, { driver?: Driver; runs: LoadRun[]; error?: string }>();
+  for (const [name] of pair) state.set(name, { runs: [] });
+  try {
+    for (const [name, create] of pair) {
+      const s = state.get(name)!;
+      try {
+        s.driver = await create();
+        log(`${name}: warming up`);
+        await s.driver.warmup();
+      } catch (error) {
+        s.error = message(error);
+        log(`${name} failed: ${s.error}`);
+      }
+    }
+    const perRound = settings.durationSec / settings.rounds;
+    for (let round = 0; round < settings.rounds; round++) {
+      const order = round % 2 === 0 ? pair : [...pair].reverse();
+      for (const [name] of order) {
+        const s = state.get(name)!;
+        if (!s.driver || s.error) continue;
+        try {
+          const run = await s.driver.measure(perRound);
+          s.runs.push(run);
+          log(`${name} round ${round + 1}/${settings.rounds}: ${(run.ok / run.durationSec).toFixed(0)} events/s${run.failed ? `, ${run.failed} failed` : ''}`);
+        } catch (error) {
+          s.error = message(error);
+          log(`${name} failed: ${s.error}`);
+        }
+      }
+    }
+  } finally {
+    await Promise.allSettled([...state.values()].map((s) => s.driver?.close()));
+  }
+  return pair.map(([name]) => {
+    const s = state.get(name)!;
+    if (s.error || s.runs.length === 0) {
+      return { name, error: s.error ?? 'no runs', eventsPerSec: Number.NaN, p50Ms: Number.NaN, p99Ms: Number.NaN, ok: 0, failed: 0, durationSec: 0, wrapped: false };
+    }
+    return { name, ...summarize(s.runs) };
+  });
+}
+
+async function main(): Promise<void> {
+  const started = new Date();
+  log(
+    `${settings.durationSec}s measured per scenario in ${settings.rounds} interleaved round(s) (+${settings.warmupSec}s warm-up), ` +
+      `${settings.connections} connections, pools of ${settings.poolSize} signed events over ${settings.topUps} top-ups`,
+  );
+  let stack: BenchStack | undefined;
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`${signal}: stopping`);
+    void (stack?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    stack = await startBenchStack(log);
+    const env: Record<string, string> = {
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: stack.databaseUrl,
+      TEMPORAL_ADDRESS: stack.temporalAddress,
+      TEMPORAL_NAMESPACE: stack.temporalNamespace,
+      // Unique per run: workflows left by earlier runs (no worker ever runs these) don't matter.
+      TEMPORAL_TASK_QUEUE: `bench-${started.getTime()}-${randomBytes(3).toString('hex')}`,
+      STRIPE_SECRET_KEY: 'sk_test_bench',
+      STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      STRIPE_API_VERSION,
+    };
+    loadConfig(env); // fail fast on a bad configuration
+
+    const results: ScenarioResult[] = [
+      ...(await runPair([
+        ['bare-express', () => httpDriver('bare-express', env)],
+        ['gateway-stubbed-temporal', () => httpDriver('gateway-stubbed-temporal', env)],
+      ])),
+      ...(await runPair([
+        ['raw-signal-with-start', () => rawDriver(env)],
+        ['gateway-full', () => httpDriver('gateway-full', env)],
+      ])),
+    ];
+    for (const r of results) if (r.wrapped) log(`${r.name}: the pool of ${settings.poolSize} events wrapped, so some event ids were sent twice`);
+
+    const rows = buildRows(results, RATIOS);
+    process.stdout.write(`\n${formatTable(results, rows, RATIOS)}\n\n`);
+    const files = await writeResults(rows, started);
+    log(`wrote ${files.latest} and ${files.stamped} (${((Date.now() - started.getTime()) / 1000).toFixed(1)}s total)`);
+  } finally {
+    await stack?.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);
