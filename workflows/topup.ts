@@ -191,8 +191,9 @@ export async function topUpWorkflow(input: TopUpInput): Promise<TopUpState> {
     }
     while (pending.length > 0) {
       const event = pending.shift()!;
-      const outcome = await apply(event);
+      // Marked seen before applying, so a redelivery arriving while the credit activity runs is a duplicate.
       state.seenEventIds.push(event.eventId);
+      const outcome = await apply(event);
       state.eventLog.push({ eventId: event.eventId, type: event.type, outcome });
       if (state.eventLog.length > EVENT_LOG_LIMIT) state.eventLog.shift();
     }

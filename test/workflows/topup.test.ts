@@ -191,3 +191,31 @@ describe('TopUp workflow', () => {
     });
   });
 });
+
+describe('TopUp workflow deduplication while an event is being applied', () => {
+  it('treats a redelivery that arrives during the credit activity as a duplicate', async () => {
+    const fake = fakeActivities();
+    let releaseCredit: () => void = () => undefined;
+    const creditStarted = new Promise<void>((started) => {
+      const original = fake.activities.creditTopUp;
+      fake.activities.creditTopUp = async (input) => {
+        started();
+        await new Promise<void>((release) => {
+          releaseCredit = release;
+        });
+        return original(input);
+      };
+    });
+    await withWorker(fake.activities, async (taskQueue) => {
+      const { session, handle } = await startTopUp(taskQueue, 'tu_g');
+      await handle.signal(checkoutSessionEventSignal, event({ eventId: 'evt_slow', sessionId: session.id }));
+      await creditStarted;
+      await handle.signal(checkoutSessionEventSignal, event({ eventId: 'evt_slow', sessionId: session.id }));
+      releaseCredit();
+      const state = await handle.result();
+      expect(state.status).toBe('credited');
+      expect(state.eventLog.filter((entry) => entry.eventId === 'evt_slow')).toHaveLength(1);
+      expect(fake.calls.filter((call) => call.name === 'creditTopUp')).toHaveLength(1);
+    });
+  });
+});
