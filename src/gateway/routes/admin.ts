@@ -1,7 +1,76 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
-import type { RouteDeps } from '../route.js';
+import { financialSummary } from '../../db/financial-summary.js';
+import { currencyExponent } from '../../money.js';
+import { requireRole } from '../auth.js';
+import { problems } from '../problem.js';
+import { addRoute, jsonResponse, problemResponse, type RouteDeps } from '../route.js';
+import { z } from '../zod.js';
 
-export function adminRoutes(_registry: OpenAPIRegistry, _deps: RouteDeps): Router {
-  return Router();
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+const summaryResponse = z
+  .object({
+    tenant_id: z.string(),
+    from: z.string(),
+    to: z.string(),
+    currencies: z.array(
+      z.object({
+        currency: z.string(),
+        exponent: z.number().int(),
+        gross_paid: z.number().int(),
+        refunds: z.number().int(),
+        net: z.number().int(),
+        credits_outstanding: z.number().int(),
+        mrr: z.number().int(),
+      }),
+    ),
+    active_subscriptions: z.number().int(),
+    failed_payments: z.number().int(),
+    open_invoices: z.object({ count: z.number().int(), amount_due: z.array(z.object({ currency: z.string(), amount: z.number().int() })) }),
+  })
+  .openapi('FinancialSummary');
+
+export function adminRoutes(registry: OpenAPIRegistry, { db, authenticate }: RouteDeps): Router {
+  const router = Router();
+  addRoute(
+    router,
+    registry,
+    {
+      method: 'get',
+      path: '/v1/admin/financial-summary',
+      summary: "The caller's tenant: gross paid, refunds, net, credits outstanding, subscriptions and MRR, failures, open invoices",
+      tags: ['Admin'],
+      query: z.object({
+        from: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Inclusive; default 30 days before `to`' }),
+        to: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Exclusive; default now' }),
+      }),
+      middleware: [authenticate, requireRole('admin')],
+      responses: { 200: jsonResponse('Summary; amounts in minor units per currency', summaryResponse), 403: problemResponse('Not an admin') },
+    },
+    async ({ query, principal }, res) => {
+      const to = query.to ? new Date(query.to) : new Date();
+      const from = query.from ? new Date(query.from) : new Date(to.getTime() - 30 * DAY_MS);
+      if (from >= to) throw problems.validation([{ field: 'query.from', message: 'must be before `to`' }]);
+      const summary = await financialSummary(db, principal.tenantId, from, to);
+      res.json({
+        tenant_id: summary.tenantId,
+        from: from.toISOString(),
+        to: to.toISOString(),
+        currencies: summary.currencies.map((totals) => ({
+          currency: totals.currency,
+          exponent: currencyExponent(totals.currency),
+          gross_paid: totals.grossPaid,
+          refunds: totals.refunds,
+          net: totals.net,
+          credits_outstanding: totals.creditsOutstanding,
+          mrr: totals.mrr,
+        })),
+        active_subscriptions: summary.activeSubscriptions,
+        failed_payments: summary.failedPayments,
+        open_invoices: { count: summary.openInvoices.count, amount_due: summary.openInvoices.amountDue },
+      });
+    },
+  );
+  return router;
 }
