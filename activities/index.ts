@@ -1,3 +1,6 @@
+import { createInvoiceActivities } from './invoice.js';
+import { createOrderActivities } from './order.js';
+import { createSubscriptionActivities } from './subscription.js';
 import { createTopUpActivities, type TopUpActivityDeps } from './topup.js';
 
 export type ActivityDeps = TopUpActivityDeps;
@@ -6,6 +9,9 @@ export type ActivityDeps = TopUpActivityDeps;
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createTopUpActivities(deps),
+    ...createOrderActivities(deps),
+    ...createSubscriptionActivities(deps),
+    ...createInvoiceActivities(deps),
   };
 }
 

@@ -1,7 +1,17 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_foundation.js';
+import * as m0002 from './0002_subscriptions.js';
+import * as m0003 from './0003_orders.js';
+import * as m0004 from './0004_connect.js';
+import * as m0005 from './0005_invoices.js';
+import * as m0006 from './0006_financial_summary.js';
 
 /** Every migration, in order. Listed statically so the same code runs under tsx, vitest and a bundler. */
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
+  '0002_subscriptions': m0002,
+  '0003_orders': m0003,
+  '0004_connect': m0004,
+  '0005_invoices': m0005,
+  '0006_financial_summary': m0006,
 };

@@ -79,6 +79,19 @@ export const configSchema = z
     STRIPE_API_PROTOCOL: z.enum(['http', 'https']).default('https'),
     STRIPE_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
 
+    /** Stripe Connect (Standard, OAuth) onboarding: src/connect/, src/gateway/routes/connect.ts. */
+    STRIPE_CONNECT_CLIENT_ID: optionalString.refine((value) => value === undefined || /^ca_[A-Za-z0-9]+$/.test(value), 'must start with ca_'),
+    /** Host of the OAuth authorize/token/deauthorize endpoints (tests point it at a local stand-in). */
+    STRIPE_CONNECT_BASE_URL: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL like https://connect.stripe.com' })
+      .default('https://connect.stripe.com')
+      .refine((value) => new URL(value).pathname === '/' && !new URL(value).search, 'must be a scheme://host[:port] without a path')
+      .transform((value) => new URL(value).origin),
+    /** Default: `${PUBLIC_BASE_URL}/v1/connect/stripe/callback` (connectRedirectUri in src/connect/oauth.ts). */
+    CONNECT_REDIRECT_URI: z.url({ protocol: /^https?$/ }).optional(),
+    /** HMAC key for OAuth `state`; when unset one is derived from STRIPE_SECRET_KEY (HKDF). */
+    CONNECT_STATE_SECRET: optionalString.refine((value) => value === undefined || value.length >= 32, 'must be at least 32 characters'),
+
     /** Major units, scaled by each currency's exponent. */
     TOPUP_MAX_AMOUNT: z.coerce.number().int().positive().default(10_000),
     TOPUP_PRESET_AMOUNTS: csv.transform((values, ctx) => {

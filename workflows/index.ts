@@ -1,1 +1,4 @@
 export { topUpWorkflow } from './topup.js';
+export { orderWorkflow } from './order.js';
+export { subscriptionWorkflow } from './subscription.js';
+export { invoiceWorkflow } from './invoice.js';

@@ -4,3 +4,4 @@ export const TenantIdKey = defineSearchAttributeKey('TenantId', SearchAttributeT
 export const CustomerIdKey = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);
 export const InvoiceIdKey = defineSearchAttributeKey('InvoiceId', SearchAttributeType.KEYWORD);
 export const StatusKey = defineSearchAttributeKey('Status', SearchAttributeType.KEYWORD);
+export const InvoiceStatusKey = defineSearchAttributeKey('InvoiceStatus', SearchAttributeType.KEYWORD);

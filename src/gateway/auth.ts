@@ -87,3 +87,15 @@ export function resolveAccountId(principal: Principal, requested: string | undef
   }
   return requested ?? 'default';
 }
+
+/** Back-office writes (invoices, refunds): servers holding an API key, or admin users; never end users. */
+export function requireBackOffice() {
+  return (_req: Request, res: Response, next: NextFunction): void => {
+    const principal = res.locals.principal as Principal | undefined;
+    if (!principal || (principal.kind === 'jwt' && principal.role !== 'admin')) {
+      next(new HttpProblem(403, 'forbidden', 'This operation needs an API key or an admin user.'));
+      return;
+    }
+    next();
+  };
+}

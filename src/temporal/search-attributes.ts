@@ -8,4 +8,5 @@ export const SEARCH_ATTRIBUTE_DEFINITIONS = [
   { name: 'CustomerId', type: 'Keyword' },
   { name: 'InvoiceId', type: 'Keyword' },
   { name: 'Status', type: 'Keyword' },
+  { name: 'InvoiceStatus', type: 'Keyword' },
 ] as const;

@@ -1,2 +1,5 @@
 /** Deterministic business keys: the same business object always maps to the same workflow. */
 export const topUpWorkflowId = (tenantId: string, topUpId: string): string => `topup:${tenantId}:${topUpId}`;
+export const orderWorkflowId = (tenantId: string, orderId: string): string => `order:${tenantId}:${orderId}`;
+export const subscriptionWorkflowId = (tenantId: string, subscriptionId: string): string => `subscription:${tenantId}:${subscriptionId}`;
+export const invoiceWorkflowId = (tenantId: string, invoiceId: string): string => `invoice:${tenantId}:${invoiceId}`;

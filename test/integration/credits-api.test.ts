@@ -132,7 +132,7 @@ describe('credits API', () => {
     expect(t2Balance.body.balances).toEqual([]);
   });
 
-  it('maps JWT claims to tenant and user: users see only their own wallet', async () => {
+  it('maps JWT claims to tenant and user: users see only their own wallet and cannot do back-office writes', async () => {
     await grant('user-42', 70);
     const token = await new SignJWT({ tenant_id: 't1', role: 'member' })
       .setProtectedHeader({ alg: 'HS256' })
@@ -143,6 +143,10 @@ describe('credits API', () => {
     expect(mine.body).toEqual({ account_id: 'user-42', balances: [{ currency: 'usd', balance: 70 }] });
     const someoneElse = await api(app, 'GET', '/v1/credits/balance?account_id=wallet-a', { key: token });
     expect(someoneElse.status).toBe(404);
+    const invoice = await api(app, 'POST', '/v1/invoices', { key: token, body: { amount: 1000, currency: 'usd' } });
+    expect(invoice.status).toBe(403);
+    const refund = await api(app, 'POST', '/v1/payments/pi_123/refunds', { key: token, body: { reason: 'requested_by_customer' } });
+    expect(refund.status).toBe(403);
     const forged = await new SignJWT({ tenant_id: 't1' }).setProtectedHeader({ alg: 'HS256' }).setSubject('user-42').sign(new TextEncoder().encode('wrong-secret-wrong-secret-wrong'));
     expect((await api(app, 'GET', '/v1/credits/balance', { key: forged })).status).toBe(401);
   });

@@ -1,7 +1,334 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { Router } from 'express';
-import type { RouteDeps } from '../route.js';
+import { Router, type Request, type Response } from 'express';
+import Stripe from 'stripe';
+import {
+  authorizeUrl,
+  connectSettings,
+  createConnectOAuthClient,
+  type ConnectOAuthClient,
+  type ConnectSettings,
+} from '../../connect/oauth.js';
+import { isStateExpired, newNonce, nonceHash, signState, stateKey, verifyState } from '../../connect/state.js';
+import {
+  AccountAlreadyConnectedError,
+  connectTenantAccount,
+  consumeOAuthState,
+  disconnectTenantAccount,
+  findTenantConnection,
+  insertOAuthState,
+} from '../../db/connect.js';
+import type { Logger } from '../../logger.js';
+import { requireRole, type Principal } from '../auth.js';
+import { HttpProblem } from '../problem.js';
+import { addRoute, jsonResponse, problemResponse, type RouteDeps } from '../route.js';
+import { z } from '../zod.js';
 
-export function connectRoutes(_registry: OpenAPIRegistry, _deps: RouteDeps): Router {
-  return Router();
+/** How long a started onboarding may take before its state expires. */
+export const CONNECT_STATE_TTL_SECONDS = 10 * 60;
+
+const startResponse = z
+  .object({ url: z.string().openapi({ description: 'Send the admin’s browser here (Stripe’s OAuth authorize page).' }), expires_at: z.number().int() })
+  .openapi('ConnectStart');
+const connectionResponse = z
+  .object({
+    connected: z.boolean(),
+    stripe_account_id: z.string().nullable(),
+    connected_at: z.string().nullable(),
+    disconnected_at: z.string().nullable(),
+  })
+  .openapi('ConnectStatus');
+const callbackResponse = z
+  .object({ code: z.literal('connected'), connected: z.literal(true), tenant_id: z.string(), stripe_account_id: z.string() })
+  .openapi('ConnectCallbackResult');
+const callbackQuery = z.object({
+  code: z.string().max(512).optional(),
+  state: z.string().max(2048).optional(),
+  scope: z.string().max(200).optional(),
+  error: z.string().max(200).optional(),
+  error_description: z.string().max(2000).optional(),
+});
+
+/** Principal → the subject stored with (and signed into) the state: the JWT user or the API key id. */
+function subjectOf(principal: Principal, req: Request): string {
+  if (principal.kind === 'jwt') return `user:${principal.userId}`;
+  const header = req.header('authorization');
+  const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : req.header('x-api-key');
+  const keyId = /^pk_([0-9a-f]{16})_/.exec(token ?? '')?.[1];
+  return `key:${keyId ?? 'unknown'}`;
+}
+
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
+
+/** The page the admin's browser lands on after Stripe: readable, and machine-readable through data-code / meta. */
+function resultPage(res: Response, status: number, code: string, title: string, detail: string): void {
+  const c = escapeHtml(code);
+  res
+    .status(status)
+    .type('html')
+    .send(
+      `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="robots" content="noindex">
+<meta name="connect-result" content="${c}">
+<title>${escapeHtml(title)}</title>
+</head>
+<body data-code="${c}">
+<main>
+<h1>${escapeHtml(title)}</h1>
+<p>${escapeHtml(detail)}</p>
+<p>Result code: <code id="result-code">${c}</code></p>
+</main>
+</body>
+</html>
+`,
+    );
+}
+
+const ERROR_TITLES: Record<string, string> = {
+  access_denied: 'Connection declined',
+  invalid_state: 'Invalid connection link',
+  state_expired: 'Connection link expired',
+  state_reused: 'Connection link already used',
+  redirect_mismatch: 'Redirect URI mismatch',
+  oauth_exchange_failed: 'Stripe did not confirm the connection',
+  oauth_error: 'Stripe reported an error',
+  account_already_connected: 'Account already connected elsewhere',
+  connect_not_configured: 'Stripe Connect is not configured',
+};
+
+export function connectRoutes(registry: OpenAPIRegistry, { config, db, authenticate, writeLimit }: RouteDeps): Router {
+  const router = Router();
+  const tags = ['Connect'];
+  const key = stateKey(config);
+  const configured = connectSettings(config);
+  let client: ConnectOAuthClient | undefined;
+
+  function settingsOrThrow(): { settings: ConnectSettings; oauth: ConnectOAuthClient } {
+    if (!configured.ok) {
+      throw new HttpProblem(
+        503,
+        'connect_not_configured',
+        `Stripe Connect onboarding is not configured: set ${configured.missing.join(' and ')} (see .env.example).`,
+        { missing: configured.missing },
+      );
+    }
+    client ??= createConnectOAuthClient(configured.settings, config.STRIPE_API_VERSION);
+    return { settings: configured.settings, oauth: client };
+  }
+
+  addRoute(
+    router,
+    registry,
+    {
+      method: 'get',
+      path: '/v1/connect/stripe/start',
+      summary: 'Start connecting the tenant’s Stripe account (Standard, OAuth): returns the authorize URL (admin)',
+      tags,
+      middleware: [authenticate, requireRole('admin'), writeLimit],
+      responses: {
+        200: jsonResponse('Authorize URL with a signed, single-use state valid for 10 minutes', startResponse),
+        403: problemResponse('Not an admin'),
+        503: problemResponse('Connect not configured (connect_not_configured names the missing variables)'),
+      },
+    },
+    async ({ principal, raw }, res) => {
+      const { settings } = settingsOrThrow();
+      const nonce = newNonce();
+      const expiresAt = Math.floor(Date.now() / 1000) + CONNECT_STATE_TTL_SECONDS;
+      const subject = subjectOf(principal, raw);
+      await insertOAuthState(db, {
+        nonceHash: nonceHash(nonce),
+        tenantId: principal.tenantId,
+        subject,
+        redirectUri: settings.redirectUri,
+        expiresAt: new Date(expiresAt * 1000),
+      });
+      const state = signState({ tenantId: principal.tenantId, subject, nonce, expiresAt }, key);
+      res.setHeader('Cache-Control', 'no-store');
+      res.json({ url: authorizeUrl(settings, state), expires_at: expiresAt });
+    },
+  );
+
+  addRoute(
+    router,
+    registry,
+    {
+      method: 'get',
+      path: '/v1/connect/stripe/callback',
+      summary:
+        'OAuth redirect target (the browser coming back from Stripe; no API key, authenticated by the signed state). ' +
+        'HTML page unless Accept: application/json. Codes: access_denied, invalid_state, state_expired, state_reused, ' +
+        'redirect_mismatch, oauth_exchange_failed, oauth_error, account_already_connected, connect_not_configured',
+      tags,
+      query: callbackQuery,
+      middleware: [writeLimit],
+      responses: {
+        200: jsonResponse('Connected: the account is stored for the tenant the state was issued to', callbackResponse),
+        400: problemResponse('access_denied, invalid_state, state_expired, redirect_mismatch, oauth_exchange_failed or oauth_error'),
+        403: problemResponse('invalid_state: the caller’s credentials belong to another tenant or user than the state'),
+        409: problemResponse('state_reused, or account_already_connected to another tenant'),
+        502: problemResponse('oauth_exchange_failed: Stripe unreachable'),
+        503: problemResponse('connect_not_configured'),
+      },
+    },
+    async ({ query, raw }, res) => {
+      const wantsJson = raw.accepts(['text/html', 'application/json', 'application/problem+json']) !== 'text/html';
+      const log = res.locals.log as Logger;
+      res.setHeader('Cache-Control', 'no-store');
+      try {
+        const { settings, oauth } = settingsOrThrow();
+        const state = query.state === undefined ? undefined : verifyState(query.state, key);
+
+        if (query.error !== undefined) {
+          // Burn a genuine state so the same link cannot be completed later; nothing is stored.
+          if (state && !isStateExpired(state)) await consumeOAuthState(db, nonceHash(state.nonce), state.tenantId);
+          log.info({ tenantId: state?.tenantId, error: query.error }, 'Stripe Connect authorization not granted');
+          if (query.error === 'access_denied') {
+            throw new HttpProblem(400, 'access_denied', 'The Stripe account owner declined to connect; nothing was stored.');
+          }
+          throw new HttpProblem(400, 'oauth_error', `Stripe returned ${query.error}${query.error_description ? `: ${query.error_description}` : ''}. Nothing was stored.`, {
+            oauth_error: query.error,
+          });
+        }
+        if (query.state === undefined) throw new HttpProblem(400, 'invalid_state', 'The state parameter is missing.');
+        if (!state) throw new HttpProblem(400, 'invalid_state', 'The state parameter is invalid or was tampered with.');
+
+        // The browser redirect carries no credentials; if a caller does present some, they must be the state's.
+        if (raw.header('authorization') !== undefined || raw.header('x-api-key') !== undefined) {
+          const failed = await new Promise<unknown>((resolve) => {
+            void authenticate(raw, res, resolve);
+          });
+          if (failed) throw failed;
+          const principal = res.locals.principal as Principal;
+          if (principal.tenantId !== state.tenantId || subjectOf(principal, raw) !== state.subject) {
+            throw new HttpProblem(403, 'invalid_state', 'This state was issued to another tenant or user.');
+          }
+        }
+        if (isStateExpired(state)) throw new HttpProblem(400, 'state_expired', 'This connection link expired; start again.');
+        if (!query.code) throw new HttpProblem(400, 'invalid_state', 'The code parameter is missing.');
+
+        const consumed = await consumeOAuthState(db, nonceHash(state.nonce), state.tenantId);
+        if (consumed.status === 'not_found') throw new HttpProblem(400, 'invalid_state', 'This state was not issued by this service.');
+        if (consumed.status === 'reused') throw new HttpProblem(409, 'state_reused', 'This connection link was already used; start again.');
+        if (consumed.status === 'expired') throw new HttpProblem(400, 'state_expired', 'This connection link expired; start again.');
+        if (consumed.redirectUri !== settings.redirectUri) {
+          throw new HttpProblem(400, 'redirect_mismatch', 'The state was issued for a different redirect URI than this callback; start again.');
+        }
+
+        let grant;
+        try {
+          grant = await oauth.exchangeCode(query.code);
+        } catch (error) {
+          if (error instanceof Stripe.errors.StripeOAuthError) {
+            log.warn({ tenantId: state.tenantId, type: error.type, message: error.message }, 'Stripe refused the OAuth code');
+            throw new HttpProblem(400, 'oauth_exchange_failed', `Stripe refused the authorization code: ${error.message}. Nothing was stored.`);
+          }
+          log.error({ err: error, tenantId: state.tenantId }, 'OAuth code exchange failed');
+          throw new HttpProblem(502, 'oauth_exchange_failed', 'Stripe could not be reached to confirm the connection; start again.');
+        }
+
+        try {
+          const { previousAccountId } = await connectTenantAccount(db, {
+            tenantId: state.tenantId,
+            stripeAccountId: grant.stripeUserId,
+            subject: consumed.subject,
+            livemode: grant.livemode,
+            scope: grant.scope,
+          });
+          log.info({ tenantId: state.tenantId, account: grant.stripeUserId, previousAccountId }, 'Stripe account connected');
+        } catch (error) {
+          if (error instanceof AccountAlreadyConnectedError) {
+            throw new HttpProblem(409, 'account_already_connected', 'This Stripe account is already connected to another tenant.');
+          }
+          throw error;
+        }
+
+        if (wantsJson) {
+          res.json({ code: 'connected', connected: true, tenant_id: state.tenantId, stripe_account_id: grant.stripeUserId });
+        } else {
+          resultPage(res, 200, 'connected', 'Stripe account connected', `Stripe account ${grant.stripeUserId} is now connected. You can close this window.`);
+        }
+      } catch (error) {
+        if (wantsJson) throw error;
+        if (error instanceof HttpProblem) {
+          resultPage(res, error.status, error.code, ERROR_TITLES[error.code] ?? 'Connection failed', error.message);
+          return;
+        }
+        log.error({ err: error }, 'Connect callback failed');
+        resultPage(res, 500, 'internal_error', 'Connection failed', 'An unexpected error occurred; nothing was stored. Please try again.');
+      }
+    },
+  );
+
+  addRoute(
+    router,
+    registry,
+    {
+      method: 'get',
+      path: '/v1/connect/stripe',
+      summary: 'The tenant’s connected Stripe account, if any',
+      tags,
+      middleware: [authenticate],
+      responses: { 200: jsonResponse('Connection status', connectionResponse) },
+    },
+    async ({ principal }, res) => {
+      const connection = await findTenantConnection(db, principal.tenantId);
+      res.json({
+        connected: Boolean(connection?.stripeAccountId),
+        stripe_account_id: connection?.stripeAccountId ?? null,
+        connected_at: connection?.connectedAt?.toISOString() ?? null,
+        disconnected_at: connection?.disconnectedAt?.toISOString() ?? null,
+      });
+    },
+  );
+
+  addRoute(
+    router,
+    registry,
+    {
+      method: 'delete',
+      path: '/v1/connect/stripe',
+      summary: 'Disconnect the tenant’s Stripe account (deauthorizes the platform at Stripe) (admin)',
+      tags,
+      middleware: [authenticate, requireRole('admin'), writeLimit],
+      responses: {
+        200: jsonResponse('Disconnected', connectionResponse),
+        403: problemResponse('Not an admin'),
+        404: problemResponse('not_connected'),
+        502: problemResponse('deauthorize_failed: Stripe unreachable or refused; still connected, retry'),
+        503: problemResponse('connect_not_configured'),
+      },
+    },
+    async ({ principal, raw }, res) => {
+      const { oauth } = settingsOrThrow();
+      const log = res.locals.log as Logger;
+      const connection = await findTenantConnection(db, principal.tenantId);
+      const account = connection?.stripeAccountId;
+      if (!account) throw new HttpProblem(404, 'not_connected', 'This tenant has no connected Stripe account.');
+      try {
+        await oauth.deauthorize(account);
+      } catch (error) {
+        // Already revoked from the account's side: Stripe says the application is not connected. Clear ours too.
+        const alreadyGone = error instanceof Stripe.errors.StripeOAuthError && /not connected|does not exist/i.test(error.message);
+        if (!alreadyGone) {
+          log.error({ err: error, tenantId: principal.tenantId, account }, 'Stripe deauthorize failed');
+          throw new HttpProblem(502, 'deauthorize_failed', 'Stripe did not confirm the disconnection; the account is still connected. Retry shortly.');
+        }
+      }
+      await disconnectTenantAccount(db, { tenantId: principal.tenantId, stripeAccountId: account, source: 'api', subject: subjectOf(principal, raw) });
+      log.info({ tenantId: principal.tenantId, account }, 'Stripe account disconnected');
+      const after = await findTenantConnection(db, principal.tenantId);
+      res.json({
+        connected: Boolean(after?.stripeAccountId),
+        stripe_account_id: after?.stripeAccountId ?? null,
+        connected_at: after?.connectedAt?.toISOString() ?? null,
+        disconnected_at: after?.disconnectedAt?.toISOString() ?? null,
+      });
+    },
+  );
+
+  return router;
 }

@@ -1,7 +1,364 @@
+import { createHash, randomBytes } from 'node:crypto';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
 import { Router } from 'express';
-import type { RouteDeps } from '../route.js';
+import { findClient, findOrCreateClientByEmail } from '../../db/clients.js';
+import { findInvoice, insertManualInvoice, listInvoices, voidManualInvoice, type InvoiceDetails } from '../../db/invoices.js';
+import { isTemporalUnavailable } from '../../temporal/errors.js';
+import { retryScheduleFromConfig } from '../../temporal/retry.js';
+import { invoiceWorkflowId } from '../../temporal/workflow-ids.js';
+import {
+  createPaymentLinkUpdate,
+  INVOICE_CANCELLED_ERROR,
+  INVOICE_NOT_MANUAL_ERROR,
+  INVOICE_PAID_ERROR,
+  INVOICE_UNKNOWN_ERROR,
+  invoiceEventSignal,
+  invoiceWorkflow,
+} from '../../../workflows/invoice.js';
+import { HttpProblem, problems } from '../problem.js';
+import { requireBackOffice } from '../auth.js';
+import { addRoute, jsonResponse, problemResponse, type RouteDeps } from '../route.js';
+import { z } from '../zod.js';
 
-export function invoiceRoutes(_registry: OpenAPIRegistry, _deps: RouteDeps): Router {
-  return Router();
+const INVOICE_STATUSES = ['draft', 'pending', 'paid', 'cancelled'] as const;
+
+const currency = z
+  .string()
+  .regex(/^[A-Za-z]{3}$/, 'must be an ISO 4217 code such as usd')
+  .transform((code) => code.toLowerCase())
+  .openapi({ example: 'usd' });
+const minorUnits = z.number().int('must be an integer in minor units').positive().max(Number.MAX_SAFE_INTEGER);
+const invoiceId = z.string().regex(/^(inv_[0-9a-f]{32}|in_[A-Za-z0-9_]{1,200})$/, 'not an invoice id');
+const dateOrDateTime = z
+  .string()
+  .refine((value) => /^\d{4}-\d{2}-\d{2}(T.+)?$/.test(value) && !Number.isNaN(Date.parse(value)), 'must be an ISO 8601 date or date-time')
+  .openapi({ example: '2026-12-31' });
+
+const lineItem = z
+  .object({
+    description: z.string().min(1).max(500),
+    quantity: z.number().int().positive().max(1_000_000).default(1),
+    unit_amount: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  })
+  .strict();
+
+const createBody = z
+  .object({
+    client_id: z.string().regex(/^cli_[0-9a-f]{24}$/, 'not a client id').optional(),
+    client: z.object({ email: z.email(), name: z.string().min(1).max(200).optional() }).strict().optional(),
+    line_items: z.array(lineItem).min(1).max(100).optional(),
+    amount: minorUnits.optional().openapi({ description: 'Total in minor units, instead of line_items.' }),
+    currency,
+    due_date: dateOrDateTime.optional(),
+    memo: z.string().max(2000).optional(),
+  })
+  .strict()
+  .refine((body) => (body.client_id === undefined) !== (body.client === undefined), { message: 'give exactly one of client_id or client', path: ['client'] })
+  .refine((body) => (body.line_items === undefined) !== (body.amount === undefined), { message: 'give exactly one of line_items or amount', path: ['amount'] })
+  .openapi('CreateInvoice');
+
+const invoiceJson = z
+  .object({
+    id: z.string(),
+    source: z.enum(['stripe', 'manual']),
+    stripe_invoice_id: z.string().nullable(),
+    client_id: z.string().nullable(),
+    status: z.enum(INVOICE_STATUSES),
+    overdue: z.boolean(),
+    overdue_reason: z.enum(['due_date_passed', 'payment_failed']).nullable(),
+    amount_due: z.number().int(),
+    amount_paid: z.number().int(),
+    currency: z.string(),
+    due_at: z.string().nullable(),
+    paid_at: z.string().nullable(),
+    memo: z.string().nullable(),
+    payment_link_url: z.string().nullable(),
+    line_items: z.array(z.object({ description: z.string(), quantity: z.number().int(), unit_amount: z.number().int(), amount: z.number().int() })),
+    created_at: z.string(),
+  })
+  .openapi('Invoice');
+const invoicePage = z.object({ data: z.array(invoiceJson), next_cursor: z.string().nullable() }).openapi('InvoicePage');
+const paymentLinkJson = z.object({ invoice_id: z.string(), payment_link_id: z.string(), url: z.string() }).openapi('InvoicePaymentLink');
+const idempotencyHeaders = z.object({
+  'idempotency-key': z.string().min(1).max(255).optional().openapi({ description: 'Replays with the same key return the original invoice.' }),
+});
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+function toJson(invoice: InvoiceDetails) {
+  return {
+    id: invoice.id,
+    source: invoice.source,
+    stripe_invoice_id: invoice.stripeInvoiceId,
+    client_id: invoice.clientId,
+    status: invoice.status,
+    overdue: invoice.overdue,
+    overdue_reason: invoice.overdueReason,
+    amount_due: invoice.amountDue,
+    amount_paid: invoice.amountPaid,
+    currency: invoice.currency,
+    due_at: iso(invoice.dueAtMs),
+    paid_at: iso(invoice.paidAtMs),
+    memo: invoice.memo,
+    payment_link_url: invoice.paymentLink?.url ?? null,
+    line_items: invoice.lines.map((line) => ({ description: line.description, quantity: line.quantity, unit_amount: line.unitAmount, amount: line.amount })),
+    created_at: invoice.createdAt,
+  };
+}
+
+const encodeCursor = (invoice: InvoiceDetails) => Buffer.from(JSON.stringify([invoice.createdAt, invoice.id])).toString('base64url');
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    const date = new Date(createdAt);
+    if (typeof id !== 'string' || Number.isNaN(date.getTime())) throw new Error('bad cursor');
+    return { createdAt: date, id };
+  } catch {
+    throw problems.validation([{ field: 'query.cursor', message: 'not a cursor from this API' }]);
+  }
+}
+
+const digest = (...parts: string[]) => createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
+
+/** The failure type behind a failed update: the workflow's own refusal, or the activity's. */
+function failureType(error: WorkflowUpdateFailedError): string | undefined {
+  let cause: unknown = error.cause;
+  while (cause) {
+    if (cause instanceof ApplicationFailure && cause.type) return cause.type;
+    cause = cause instanceof ActivityFailure || cause instanceof Error ? (cause as Error).cause : undefined;
+  }
+  return undefined;
+}
+
+export function invoiceRoutes(registry: OpenAPIRegistry, { config, db, temporal, authenticate, writeLimit }: RouteDeps): Router {
+  const router = Router();
+  const retry = retryScheduleFromConfig(config);
+  const tags = ['Invoices'];
+  const deadline = () => Date.now() + config.TEMPORAL_RPC_TIMEOUT_MS * 4;
+  const startArgs = (tenantId: string, id: string) => ({
+    workflowId: invoiceWorkflowId(tenantId, id),
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    args: [{ tenantId, invoiceId: id, source: 'manual' as const, retry }] as [Parameters<typeof invoiceWorkflow>[0]],
+  });
+
+  async function load(tenantId: string, id: string): Promise<InvoiceDetails> {
+    const invoice = await findInvoice(db, tenantId, id);
+    if (!invoice) throw problems.notFound('invoice');
+    return invoice;
+  }
+
+  function temporalProblem(error: unknown): never {
+    if (isTemporalUnavailable(error)) throw problems.unavailable('temporal_unavailable', 'The workflow engine is unreachable; retry shortly.');
+    throw error;
+  }
+
+  addRoute(
+    router,
+    registry,
+    {
+      method: 'post',
+      path: '/v1/invoices',
+      summary: 'Create a manual invoice',
+      tags,
+      body: createBody,
+      headers: idempotencyHeaders,
+      middleware: [authenticate, requireBackOffice(), writeLimit],
+      responses: {
+        201: jsonResponse('Invoice created', invoiceJson),
+        200: jsonResponse('Replay of an earlier request with the same Idempotency-Key', invoiceJson),
+        400: problemResponse('Invalid invoice'),
+        404: problemResponse('Unknown client_id'),
+        503: problemResponse('Temporal unavailable; retry with the same Idempotency-Key'),
+      },
+    },
+    async ({ body, principal, raw }, res) => {
+      const tenantId = principal.tenantId;
+      const key = raw.header('idempotency-key');
+      const id = `inv_${key ? digest(tenantId, 'invoice', key) : randomBytes(16).toString('hex')}`;
+      let created = false;
+      if (!(await findInvoice(db, tenantId, id))) {
+        const client = body.client_id ? await findClient(db, tenantId, body.client_id) : await findOrCreateClientByEmail(db, tenantId, body.client!);
+        if (!client) throw problems.notFound('client');
+        const lines = body.line_items
+          ? body.line_items.map((line) => ({ description: line.description, quantity: line.quantity, unitAmount: line.unit_amount, amount: line.quantity * line.unit_amount }))
+          : [{ description: body.memo?.slice(0, 500) || 'Amount due', quantity: 1, unitAmount: body.amount!, amount: body.amount! }];
+        const total = lines.reduce((sum, line) => sum + line.amount, 0);
+        if (!Number.isSafeInteger(total) || total <= 0) throw problems.validation([{ field: 'body.line_items', message: 'the total must be a positive amount' }]);
+        ({ created } = await insertManualInvoice(db, {
+          tenantId,
+          id,
+          clientId: client.id,
+          currency: body.currency,
+          dueAt: body.due_date ? new Date(body.due_date) : null,
+          memo: body.memo ?? null,
+          lines,
+        }));
+      }
+      try {
+        // The workflow watches the due date; a replay finds it running (USE_EXISTING).
+        await temporal.withDeadline(deadline(), () =>
+          temporal.workflow.start(invoiceWorkflow, { ...startArgs(tenantId, id), workflowIdConflictPolicy: 'USE_EXISTING' }),
+        );
+      } catch (error) {
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) temporalProblem(error);
+      }
+      res.status(created ? 201 : 200).json(toJson(await load(tenantId, id)));
+    },
+  );
+
+  addRoute(
+    router,
+    registry,
+    {
+      method: 'get',
+      path: '/v1/invoices',
+      summary: 'Invoices, newest first, cursor-paginated',
+      tags,
+      query: z.object({
+        status: z.enum(INVOICE_STATUSES).optional(),
+        client_id: z.string().max(100).optional(),
+        overdue: z.enum(['true', 'false']).optional(),
+        created_from: dateOrDateTime.optional().openapi({ description: 'Created at or after (inclusive).' }),
+        created_to: dateOrDateTime.optional().openapi({ description: 'Created before (exclusive).' }),
+        limit: z.coerce.number().int().min(1).max(100).default(25),
+        cursor: z.string().max(500).optional(),
+      }),
+      middleware: [authenticate],
+      responses: { 200: jsonResponse('A page of invoices', invoicePage) },
+    },
+    async ({ query, principal }, res) => {
+      const rows = await listInvoices(db, {
+        tenantId: principal.tenantId,
+        status: query.status,
+        clientId: query.client_id,
+        overdue: query.overdue === undefined ? undefined : query.overdue === 'true',
+        createdFrom: query.created_from ? new Date(query.created_from) : undefined,
+        createdTo: query.created_to ? new Date(query.created_to) : undefined,
+        limit: query.limit + 1,
+        after: query.cursor ? decodeCursor(query.cursor) : undefined,
+      });
+      const page = rows.slice(0, query.limit);
+      res.json({ data: page.map(toJson), next_cursor: rows.length > query.limit ? encodeCursor(page[page.length - 1]!) : null });
+    },
+  );
+
+  addRoute(
+    router,
+    registry,
+    {
+      method: 'get',
+      path: '/v1/invoices/{id}',
+      summary: 'One invoice',
+      tags,
+      params: z.object({ id: invoiceId }),
+      middleware: [authenticate],
+      responses: { 200: jsonResponse('The invoice', invoiceJson), 404: problemResponse('Unknown invoice') },
+    },
+    async ({ params, principal }, res) => {
+      res.json(toJson(await load(principal.tenantId, params.id)));
+    },
+  );
+
+  addRoute(
+    router,
+    registry,
+    {
+      method: 'post',
+      path: '/v1/invoices/{id}/void',
+      summary: 'Void a manual invoice (its Payment Link is deactivated)',
+      tags,
+      params: z.object({ id: invoiceId }),
+      middleware: [authenticate, requireBackOffice(), writeLimit],
+      responses: {
+        200: jsonResponse('Voided (or already void)', invoiceJson),
+        404: problemResponse('Unknown invoice'),
+        409: problemResponse('invoice_paid: a paid invoice cannot be voided'),
+        422: problemResponse('invoice_not_manual: void Stripe invoices in Stripe'),
+      },
+    },
+    async ({ params, principal }, res) => {
+      const { outcome } = await voidManualInvoice(db, principal.tenantId, params.id);
+      if (outcome === 'unknown') throw problems.notFound('invoice');
+      if (outcome === 'not_manual') throw new HttpProblem(422, 'invoice_not_manual', 'This invoice comes from Stripe; void it in Stripe.');
+      if (outcome === 'paid') throw problems.conflict('invoice_paid', 'This invoice is paid and cannot be voided.');
+      try {
+        await temporal.withDeadline(deadline(), () =>
+          temporal.workflow.signalWithStart(invoiceWorkflow, {
+            ...startArgs(principal.tenantId, params.id),
+            signal: invoiceEventSignal,
+            signalArgs: [{ kind: 'voided', eventId: `void:${params.id}` }],
+          }),
+        );
+      } catch (error) {
+        temporalProblem(error);
+      }
+      res.json(toJson(await load(principal.tenantId, params.id)));
+    },
+  );
+
+  addRoute(
+    router,
+    registry,
+    {
+      method: 'post',
+      path: '/v1/invoices/{id}/payment-link',
+      summary: 'Create (once) and return the Stripe Payment Link of a manual invoice',
+      tags,
+      params: z.object({ id: invoiceId }),
+      middleware: [authenticate, requireBackOffice(), writeLimit],
+      responses: {
+        201: jsonResponse('Payment Link created', paymentLinkJson),
+        200: jsonResponse('The existing Payment Link', paymentLinkJson),
+        404: problemResponse('Unknown invoice'),
+        409: problemResponse('invoice_paid or invoice_cancelled'),
+        422: problemResponse('invoice_not_manual: Stripe-sourced invoices are paid through Stripe'),
+        502: problemResponse('Stripe refused to create the Payment Link'),
+        503: problemResponse('Temporal unavailable; retry (idempotent)'),
+      },
+    },
+    async ({ params, principal }, res) => {
+      const tenantId = principal.tenantId;
+      const invoice = await load(tenantId, params.id);
+      if (invoice.source !== 'manual') {
+        throw new HttpProblem(422, 'invoice_not_manual', 'This invoice comes from Stripe and is paid through Stripe, not a Payment Link.');
+      }
+      if (invoice.status === 'paid') throw problems.conflict('invoice_paid', 'This invoice is already paid.');
+      if (invoice.status === 'cancelled') throw problems.conflict('invoice_cancelled', 'This invoice is cancelled.');
+      if (invoice.paymentLink) {
+        res.status(200).json({ invoice_id: invoice.id, payment_link_id: invoice.paymentLink.id, url: invoice.paymentLink.url });
+        return;
+      }
+      try {
+        const link = await temporal.withDeadline(deadline(), () =>
+          temporal.workflow.executeUpdateWithStart(createPaymentLinkUpdate, {
+            args: [],
+            startWorkflowOperation: new WithStartWorkflowOperation(invoiceWorkflow, {
+              ...startArgs(tenantId, invoice.id),
+              workflowIdConflictPolicy: 'USE_EXISTING',
+            }),
+          }),
+        );
+        res.status(201).json({ invoice_id: invoice.id, payment_link_id: link.id, url: link.url });
+      } catch (error) {
+        if (error instanceof WorkflowUpdateFailedError) {
+          const type = failureType(error);
+          if (type === INVOICE_PAID_ERROR) throw problems.conflict('invoice_paid', 'This invoice is already paid.');
+          if (type === INVOICE_CANCELLED_ERROR) throw problems.conflict('invoice_cancelled', 'This invoice is cancelled.');
+          if (type === INVOICE_NOT_MANUAL_ERROR) throw new HttpProblem(422, 'invoice_not_manual', 'This invoice is paid through Stripe.');
+          if (type === INVOICE_UNKNOWN_ERROR) throw problems.notFound('invoice');
+          throw new HttpProblem(502, 'stripe_error', 'Stripe refused to create the Payment Link.');
+        }
+        temporalProblem(error);
+      }
+    },
+  );
+
+  return router;
 }

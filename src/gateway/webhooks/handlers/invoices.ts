@@ -1,4 +1,96 @@
-import type { WebhookHandlerMap } from '../types.js';
+import type Stripe from 'stripe';
+import { INVOICE_EVENT_TYPES, type InvoiceEvent, type InvoiceEventType } from '../../../../activities/invoice-types.js';
+import { findInvoicesByPaymentLink } from '../../../db/invoices.js';
+import { invoiceSnapshotFrom } from '../../../stripe/invoice-snapshot.js';
+import { invoiceWorkflowId } from '../../../temporal/workflow-ids.js';
+import { invoiceEventSignal, invoiceWorkflow } from '../../../../workflows/invoice.js';
+import type { WebhookContext, WebhookHandler, WebhookHandlerMap, WebhookOutcome } from '../types.js';
 
-/** invoice.* events → InvoiceWorkflow (one per invoice). */
-export const invoiceHandlers: WebhookHandlerMap = {};
+async function signalInvoice(
+  ctx: WebhookContext,
+  target: { tenantId: string; invoiceId: string; source: 'stripe' | 'manual' },
+  event: InvoiceEvent,
+): Promise<WebhookOutcome> {
+  const workflowId = invoiceWorkflowId(target.tenantId, target.invoiceId);
+  // signalWithStart: a closed invoice workflow is reopened and reloads its state from PostgreSQL.
+  await ctx.temporal.withDeadline(Date.now() + ctx.deadlineMs, () =>
+    ctx.temporal.workflow.signalWithStart(invoiceWorkflow, {
+      workflowId,
+      taskQueue: ctx.taskQueue,
+      args: [{ tenantId: target.tenantId, invoiceId: target.invoiceId, source: target.source, retry: ctx.retry }],
+      signal: invoiceEventSignal,
+      signalArgs: [event],
+    }),
+  );
+  return { status: 'routed', workflowId };
+}
+
+/**
+ * Every invoice.* type we track, subscription invoices included (the subscription handler routes those too).
+ * Tenant: the connected account's, else the invoice's metadata tenant_id; platform invoices without one are ignored.
+ */
+const routeInvoice: WebhookHandler = async (event, ctx) => {
+  const invoice = event.data.object as Stripe.Invoice;
+  if (!invoice.id) return { status: 'ignored', reason: 'invoice without id (preview)' };
+  const metadataTenant = invoice.metadata?.tenant_id;
+  if (ctx.connectedTenantId !== undefined && metadataTenant && metadataTenant !== ctx.connectedTenantId) {
+    ctx.log.warn({ eventId: event.id, account: event.account }, 'invoice metadata names another tenant than the connected account');
+  }
+  const tenantId = ctx.connectedTenantId ?? metadataTenant;
+  if (!tenantId) {
+    ctx.log.info({ eventId: event.id, invoice: invoice.id }, 'platform invoice without a tenant acknowledged and ignored');
+    return { status: 'ignored', reason: 'invoice has no tenant' };
+  }
+  return signalInvoice(
+    ctx,
+    { tenantId, invoiceId: invoice.id, source: 'stripe' },
+    { kind: 'stripe', eventId: event.id, type: event.type as InvoiceEventType, eventCreated: event.created, invoice: invoiceSnapshotFrom(invoice) },
+  );
+};
+
+/**
+ * A Checkout Session of an invoice's Payment Link: found by the link metadata Stripe copies onto the session
+ * (purpose 'invoice'), else by the stored payment_link id. Everything else is someone else's session.
+ */
+const routeInvoiceCheckout: WebhookHandler = async (event, ctx) => {
+  const session = event.data.object as Stripe.Checkout.Session;
+  const metadata = session.metadata ?? {};
+  const paymentLinkId = typeof session.payment_link === 'string' ? session.payment_link : (session.payment_link?.id ?? null);
+  let target: { tenantId: string; invoiceId: string } | undefined;
+  if (metadata.purpose === 'invoice' && metadata.tenant_id && metadata.invoice_id) {
+    if (ctx.connectedTenantId !== undefined && ctx.connectedTenantId !== metadata.tenant_id) {
+      ctx.log.warn({ eventId: event.id, account: event.account }, 'invoice metadata names another tenant than the connected account');
+      return { status: 'ignored', reason: 'tenant mismatch' };
+    }
+    target = { tenantId: metadata.tenant_id, invoiceId: metadata.invoice_id };
+  } else if (paymentLinkId && metadata.purpose === undefined) {
+    const matches = await findInvoicesByPaymentLink(ctx.db, paymentLinkId, ctx.connectedTenantId);
+    if (matches.length > 1) {
+      ctx.log.warn({ eventId: event.id, paymentLinkId }, 'payment link matches several invoices; not routed');
+      return { status: 'ignored', reason: 'ambiguous payment link' };
+    }
+    target = matches[0] ? { tenantId: matches[0].tenantId, invoiceId: matches[0].id } : undefined;
+  }
+  if (!target) return { status: 'ignored', reason: 'checkout session is not an invoice payment' };
+  return signalInvoice(
+    ctx,
+    { ...target, source: 'manual' },
+    {
+      kind: 'payment_link_paid',
+      eventId: event.id,
+      checkoutSessionId: session.id,
+      paymentLinkId,
+      paymentStatus: session.payment_status,
+      amountTotal: session.amount_total ?? 0,
+      currency: session.currency ?? '',
+      paidAt: event.created,
+    },
+  );
+};
+
+/** invoice.* events → InvoiceWorkflow (one per invoice); Payment Link checkouts → the manual invoice's workflow. */
+export const invoiceHandlers: WebhookHandlerMap = {
+  ...Object.fromEntries(INVOICE_EVENT_TYPES.map((type) => [type, routeInvoice])),
+  'checkout.session.completed': routeInvoiceCheckout,
+  'checkout.session.async_payment_succeeded': routeInvoiceCheckout,
+};

@@ -1,4 +1,113 @@
-import type { WebhookHandlerMap } from '../types.js';
+import type Stripe from 'stripe';
+import type { OrderStripeEvent, PaymentIntentEventType, RefundSnapshot } from '../../../../activities/order-types.js';
+import { findOrdersByPaymentIntent } from '../../../db/orders.js';
+import { orderWorkflowId } from '../../../temporal/workflow-ids.js';
+import { orderStripeEventSignal, orderWorkflow } from '../../../../workflows/order.js';
+import type { WebhookContext, WebhookHandler, WebhookHandlerMap, WebhookOutcome } from '../types.js';
 
-/** payment_intent.*, charge.refunded and refund.* events → OrderWorkflow. */
-export const paymentHandlers: WebhookHandlerMap = {};
+type Target = { tenantId: string; orderId: string } | { ignored: string };
+
+const idOf = (value: string | { id: string } | null | undefined): string | undefined =>
+  typeof value === 'string' ? value : (value?.id ?? undefined);
+
+/** Our metadata first ({purpose: 'order', tenant_id, order_id}); top-up and foreign objects are not ours. */
+async function resolveTarget(metadata: Stripe.Metadata | null | undefined, paymentIntentId: string | undefined, ctx: WebhookContext): Promise<Target> {
+  if (metadata?.purpose === 'order' && metadata.tenant_id && metadata.order_id) {
+    if (ctx.connectedTenantId !== undefined && ctx.connectedTenantId !== metadata.tenant_id) return { ignored: 'tenant mismatch' };
+    return { tenantId: metadata.tenant_id, orderId: metadata.order_id };
+  }
+  if (metadata?.purpose && metadata.purpose !== 'order') return { ignored: `not an order payment (${metadata.purpose})` };
+  if (!paymentIntentId) return { ignored: 'no order metadata and no PaymentIntent' };
+  const matches = await findOrdersByPaymentIntent(ctx.db, paymentIntentId, ctx.connectedTenantId);
+  if (matches.length === 0) return { ignored: 'PaymentIntent belongs to no order' };
+  if (matches.length > 1) return { ignored: 'PaymentIntent matches several orders' };
+  return matches[0]!;
+}
+
+async function signal(target: Target, signalArg: OrderStripeEvent, ctx: WebhookContext): Promise<WebhookOutcome> {
+  if ('ignored' in target) return { status: 'ignored', reason: target.ignored };
+  const workflowId = orderWorkflowId(target.tenantId, target.orderId);
+  await ctx.temporal.withDeadline(Date.now() + ctx.deadlineMs, () =>
+    ctx.temporal.workflow.signalWithStart(orderWorkflow, {
+      workflowId,
+      taskQueue: ctx.taskQueue,
+      args: [{ tenantId: target.tenantId, orderId: target.orderId, origin: 'webhook', retry: ctx.retry }],
+      signal: orderStripeEventSignal,
+      signalArgs: [signalArg],
+    }),
+  );
+  return { status: 'routed', workflowId };
+}
+
+const routePaymentIntent: WebhookHandler = async (event, ctx) => {
+  const intent = event.data.object as Stripe.PaymentIntent;
+  const metadata = intent.metadata ?? {};
+  if (metadata.purpose !== 'order') return { status: 'ignored', reason: 'PaymentIntent is not an order payment' };
+  const target = await resolveTarget(metadata, undefined, ctx);
+  return signal(
+    target,
+    {
+      eventId: event.id,
+      kind: 'payment_intent',
+      type: event.type as PaymentIntentEventType,
+      paymentIntentId: intent.id,
+      status: intent.status,
+      amount: intent.amount,
+      amountReceived: intent.amount_received ?? 0,
+      currency: intent.currency,
+      ...(intent.last_payment_error?.message ? { failureMessage: intent.last_payment_error.message } : {}),
+    },
+    ctx,
+  );
+};
+
+function refundSnapshot(refund: Stripe.Refund): RefundSnapshot {
+  return {
+    refundId: refund.id,
+    ...(refund.metadata?.refund_request_id ? { refundRequestId: refund.metadata.refund_request_id } : {}),
+    ...(idOf(refund.payment_intent) ? { paymentIntentId: idOf(refund.payment_intent) } : {}),
+    amount: refund.amount,
+    currency: refund.currency,
+    status: refund.status ?? 'pending',
+    ...(refund.failure_reason ? { failureReason: refund.failure_reason } : {}),
+  };
+}
+
+const routeRefund: WebhookHandler = async (event, ctx) => {
+  const refund = event.data.object as Stripe.Refund;
+  const target = await resolveTarget(refund.metadata, idOf(refund.payment_intent), ctx);
+  return signal(target, { eventId: event.id, kind: 'refund', type: event.type, ...refundSnapshot(refund) }, ctx);
+};
+
+const routeChargeRefunded: WebhookHandler = async (event, ctx) => {
+  const charge = event.data.object as Stripe.Charge;
+  const target = await resolveTarget(charge.metadata, idOf(charge.payment_intent), ctx);
+  const refunds = charge.refunds?.data?.map(refundSnapshot);
+  return signal(
+    target,
+    {
+      eventId: event.id,
+      kind: 'charge_refunded',
+      type: 'charge.refunded',
+      ...(idOf(charge.payment_intent) ? { paymentIntentId: idOf(charge.payment_intent) } : {}),
+      amountRefunded: charge.amount_refunded,
+      currency: charge.currency,
+      ...(refunds && refunds.length > 0 ? { refunds } : {}),
+    },
+    ctx,
+  );
+};
+
+/** payment_intent.*, charge.refunded and refund.* events → OrderWorkflow `order:<tenant>:<order>`. */
+export const paymentHandlers: WebhookHandlerMap = {
+  'payment_intent.succeeded': routePaymentIntent,
+  'payment_intent.payment_failed': routePaymentIntent,
+  'payment_intent.canceled': routePaymentIntent,
+  'payment_intent.requires_action': routePaymentIntent,
+  'payment_intent.processing': routePaymentIntent,
+  'charge.refunded': routeChargeRefunded,
+  'charge.refund.updated': routeRefund,
+  'refund.created': routeRefund,
+  'refund.updated': routeRefund,
+  'refund.failed': routeRefund,
+};

@@ -1,4 +1,91 @@
-import type { WebhookHandlerMap } from '../types.js';
+import type Stripe from 'stripe';
+import {
+  invoiceSnapshot,
+  invoiceSubscriptionId,
+  subscriptionSnapshot,
+  type InvoiceEventType,
+  type SubscriptionEvent,
+  type SubscriptionEventType,
+} from '../../../../activities/subscription-types.js';
+import { findSubscriptionTenants } from '../../../db/subscriptions.js';
+import { subscriptionWorkflowId } from '../../../temporal/workflow-ids.js';
+import { subscriptionEventSignal, subscriptionWorkflow } from '../../../../workflows/subscription.js';
+import type { WebhookContext, WebhookHandler, WebhookHandlerMap, WebhookOutcome } from '../types.js';
+
+/**
+ * The tenant is the connected account's owner, else the `tenant_id` our checkout put in the subscription
+ * metadata (`subscription_data.metadata`; invoices carry a snapshot of it). Metadata naming another tenant
+ * than the connected account is refused.
+ */
+async function resolveTenant(
+  event: Stripe.Event,
+  ctx: WebhookContext,
+  metadataTenant: string | undefined,
+  subscriptionId: string,
+): Promise<{ tenantId: string } | { ignored: string }> {
+  if (ctx.connectedTenantId !== undefined) {
+    if (metadataTenant !== undefined && metadataTenant !== ctx.connectedTenantId) {
+      ctx.log.warn({ eventId: event.id, account: event.account }, 'subscription metadata names another tenant than the connected account');
+      return { ignored: 'tenant mismatch' };
+    }
+    return { tenantId: ctx.connectedTenantId };
+  }
+  if (metadataTenant) return { tenantId: metadataTenant };
+  // Older invoices may lack the metadata snapshot: a subscription we already track names its tenant.
+  const tenants = await findSubscriptionTenants(ctx.db, subscriptionId);
+  if (tenants.length === 1) return { tenantId: tenants[0]! };
+  return { ignored: 'subscription names no tenant' };
+}
+
+async function signal(ctx: WebhookContext, tenantId: string, subscriptionId: string, payload: SubscriptionEvent): Promise<WebhookOutcome> {
+  const workflowId = subscriptionWorkflowId(tenantId, subscriptionId);
+  await ctx.temporal.withDeadline(Date.now() + ctx.deadlineMs, () =>
+    ctx.temporal.workflow.signalWithStart(subscriptionWorkflow, {
+      workflowId,
+      taskQueue: ctx.taskQueue,
+      args: [{ tenantId, subscriptionId, retry: ctx.retry }],
+      signal: subscriptionEventSignal,
+      signalArgs: [payload],
+    }),
+  );
+  return { status: 'routed', workflowId };
+}
+
+const routeSubscription: WebhookHandler = async (event, ctx) => {
+  const subscription = event.data.object as Stripe.Subscription;
+  const tenant = await resolveTenant(event, ctx, subscription.metadata?.tenant_id, subscription.id);
+  if ('ignored' in tenant) return { status: 'ignored', reason: tenant.ignored };
+  return signal(ctx, tenant.tenantId, subscription.id, {
+    kind: 'subscription',
+    eventId: event.id,
+    type: event.type as SubscriptionEventType,
+    created: event.created,
+    subscription: subscriptionSnapshot(subscription),
+  });
+};
+
+const routeInvoice: WebhookHandler = async (event, ctx) => {
+  const invoice = event.data.object as Stripe.Invoice;
+  const subscriptionId = invoiceSubscriptionId(invoice);
+  // One-off invoices (no subscription parent) are not ours: the invoices issue will route them.
+  if (!subscriptionId) return { status: 'ignored', reason: 'invoice does not belong to a subscription' };
+  const metadataTenant = invoice.parent?.subscription_details?.metadata?.tenant_id;
+  const tenant = await resolveTenant(event, ctx, metadataTenant, subscriptionId);
+  if ('ignored' in tenant) return { status: 'ignored', reason: tenant.ignored };
+  return signal(ctx, tenant.tenantId, subscriptionId, {
+    kind: 'invoice',
+    eventId: event.id,
+    type: event.type as InvoiceEventType,
+    created: event.created,
+    invoice: invoiceSnapshot(invoice, subscriptionId),
+  });
+};
 
 /** customer.subscription.* and subscription invoice.* events → SubscriptionWorkflow. */
-export const subscriptionHandlers: WebhookHandlerMap = {};
+export const subscriptionHandlers: WebhookHandlerMap = {
+  'customer.subscription.created': routeSubscription,
+  'customer.subscription.updated': routeSubscription,
+  'customer.subscription.deleted': routeSubscription,
+  'invoice.payment_succeeded': routeInvoice,
+  'invoice.payment_failed': routeInvoice,
+};

@@ -1,0 +1,166 @@
+import { ApplicationFailure, log } from '@temporalio/activity';
+import type Stripe from 'stripe';
+import type { Db } from '../src/db/connection.js';
+import { ensureClientForStripeCustomer } from '../src/db/clients.js';
+import {
+  attachPaymentLink,
+  findInvoice,
+  findInvoiceRecord,
+  markInvoiceOverdue,
+  recordInvoicePayment,
+  setPaymentLinkActive,
+  upsertStripeInvoice,
+  type RecordPaymentOutcome,
+} from '../src/db/invoices.js';
+import { stripeAccountFor } from '../src/stripe/connected-account.js';
+import { invoiceSnapshotFrom } from '../src/stripe/invoice-snapshot.js';
+import { callStripe } from './errors.js';
+import type {
+  InvoiceRecord,
+  OverdueReason,
+  PaymentLinkSummary,
+  StripeInvoiceSnapshot,
+  UpsertInvoiceResult,
+} from './invoice-types.js';
+
+export interface InvoiceActivityDeps {
+  db: Db;
+  stripe: Stripe;
+}
+
+/** Request options for the tenant's connected account (none for a tenant without one: the platform account). */
+async function accountOptions(db: Db, tenantId: string, idempotencyKey?: string): Promise<Stripe.RequestOptions> {
+  return { ...(await stripeAccountFor(db, tenantId)), ...(idempotencyKey ? { idempotencyKey } : {}) };
+}
+
+export function createInvoiceActivities({ db, stripe }: InvoiceActivityDeps) {
+  return {
+    async loadInvoice(input: { tenantId: string; invoiceId: string }): Promise<{ invoice: InvoiceRecord | null; nowMs: number }> {
+      return { invoice: (await findInvoiceRecord(db, input.tenantId, input.invoiceId)) ?? null, nowMs: Date.now() };
+    },
+
+    /**
+     * Upsert by external id, creating a missing client from the customer's email/name. Order-safe by itself (see
+     * upsertStripeInvoice), so an import may call it directly; the workflow calls it for every invoice event.
+     */
+    async upsertInvoiceFromStripe(input: {
+      tenantId: string;
+      eventId: string;
+      eventCreated: number;
+      invoice: StripeInvoiceSnapshot;
+      authoritative?: boolean;
+    }): Promise<UpsertInvoiceResult> {
+      let clientId: string | null = null;
+      if (input.invoice.customerId) {
+        let { customerEmail: email, customerName: name } = input.invoice;
+        if (email === null && name === null) {
+          // The invoice did not carry them: ask Stripe once; a failure only leaves the client without contact data.
+          try {
+            const customer = await stripe.customers.retrieve(input.invoice.customerId, {}, await accountOptions(db, input.tenantId));
+            if (!('deleted' in customer && customer.deleted)) {
+              email = (customer as Stripe.Customer).email ?? null;
+              name = (customer as Stripe.Customer).name ?? null;
+            }
+          } catch (error) {
+            log.warn('could not read the Stripe customer of an invoice', { customerId: input.invoice.customerId, error: String(error) });
+          }
+        }
+        clientId = (await ensureClientForStripeCustomer(db, input.tenantId, { stripeCustomerId: input.invoice.customerId, email, name })).id;
+      }
+      const result = await upsertStripeInvoice(db, { ...input, clientId });
+      return { ...result, nowMs: Date.now() };
+    },
+
+    /** Stripe's current view of an invoice, for conflicting events. null when Stripe answers for another object. */
+    async retrieveInvoice(input: { tenantId: string; stripeInvoiceId: string }): Promise<StripeInvoiceSnapshot | null> {
+      const invoice = await callStripe('invoices.retrieve', async () =>
+        stripe.invoices.retrieve(input.stripeInvoiceId, {}, await accountOptions(db, input.tenantId)),
+      );
+      if (invoice.id !== input.stripeInvoiceId) {
+        log.warn('Stripe answered an invoice retrieve with another invoice; ignoring it', { asked: input.stripeInvoiceId, got: invoice.id });
+        return null;
+      }
+      return invoiceSnapshotFrom(invoice);
+    },
+
+    async markInvoiceOverdue(input: { tenantId: string; invoiceId: string; reason: OverdueReason }): Promise<{ marked: boolean }> {
+      return { marked: await markInvoiceOverdue(db, input.tenantId, input.invoiceId, input.reason) };
+    },
+
+    /** Paid exactly once: the invoice_payments primary key, whatever number of events report it. */
+    async recordInvoicePayment(input: {
+      tenantId: string;
+      invoiceId: string;
+      checkoutSessionId: string;
+      amount: number;
+      currency: string;
+      paidAtMs: number;
+    }): Promise<{ outcome: RecordPaymentOutcome; invoice: InvoiceRecord | null }> {
+      const result = await recordInvoicePayment(db, {
+        tenantId: input.tenantId,
+        invoiceId: input.invoiceId,
+        reference: input.checkoutSessionId,
+        amount: input.amount,
+        currency: input.currency.toLowerCase(),
+        paidAt: new Date(input.paidAtMs),
+      });
+      return { outcome: result.outcome, invoice: result.invoice ?? null };
+    },
+
+    /**
+     * Product, price and Payment Link in the tenant's connected account, each with an idempotency key derived
+     * from the invoice, so retries and double clicks create one set of Stripe objects. The first stored link wins.
+     */
+    async createPaymentLink(input: { tenantId: string; invoiceId: string }): Promise<PaymentLinkSummary> {
+      const invoice = await findInvoice(db, input.tenantId, input.invoiceId);
+      if (!invoice) throw ApplicationFailure.nonRetryable(`no invoice ${input.invoiceId}`, 'ValidationError');
+      if (invoice.paymentLink) return invoice.paymentLink;
+      if (invoice.source !== 'manual') throw ApplicationFailure.nonRetryable('Stripe-sourced invoices are paid through Stripe', 'ValidationError');
+      if (invoice.status === 'paid' || invoice.status === 'cancelled') {
+        throw ApplicationFailure.nonRetryable(`invoice is ${invoice.status}`, 'ValidationError');
+      }
+      const key = `invoice:${input.tenantId}:${input.invoiceId}`;
+      const metadata = { purpose: 'invoice', tenant_id: input.tenantId, invoice_id: input.invoiceId };
+      const product = await callStripe('products.create', async () =>
+        stripe.products.create(
+          { name: `Invoice ${input.invoiceId}`, ...(invoice.memo ? { description: invoice.memo.slice(0, 500) } : {}), metadata },
+          await accountOptions(db, input.tenantId, `${key}:product`),
+        ),
+      );
+      const price = await callStripe('prices.create', async () =>
+        stripe.prices.create(
+          { product: product.id, currency: invoice.currency, unit_amount: invoice.amountDue, metadata },
+          await accountOptions(db, input.tenantId, `${key}:price`),
+        ),
+      );
+      const link = await callStripe('paymentLinks.create', async () =>
+        stripe.paymentLinks.create(
+          {
+            line_items: [{ price: price.id, quantity: 1 }],
+            // Copied by Stripe onto every Checkout Session of the link, which is how the webhook finds the invoice.
+            metadata,
+            payment_intent_data: { metadata },
+            restrictions: { completed_sessions: { limit: 1 } },
+          },
+          await accountOptions(db, input.tenantId, `${key}:payment-link`),
+        ),
+      );
+      const stored = await attachPaymentLink(db, input.tenantId, input.invoiceId, { id: link.id, url: link.url });
+      return stored?.paymentLink ?? { id: link.id, url: link.url };
+    },
+
+    /** The invoice is paid or void: nobody should pay through its link again. */
+    async deactivatePaymentLink(input: { tenantId: string; invoiceId: string; paymentLinkId: string }): Promise<void> {
+      await callStripe('paymentLinks.update', async () =>
+        stripe.paymentLinks.update(
+          input.paymentLinkId,
+          { active: false },
+          await accountOptions(db, input.tenantId, `invoice:${input.tenantId}:${input.invoiceId}:payment-link:deactivate`),
+        ),
+      );
+      await setPaymentLinkActive(db, input.tenantId, input.invoiceId, false);
+    },
+  };
+}
+
+export type InvoiceActivities = ReturnType<typeof createInvoiceActivities>;

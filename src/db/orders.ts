@@ -1,0 +1,421 @@
+import { sql, type ColumnType, type Kysely } from 'kysely';
+import type {
+  OrderAttemptRecord,
+  OrderRecord,
+  OrderStatus,
+  RefundReason,
+  RefundStatus,
+  RefundSummary,
+} from '../../activities/order-types.js';
+import { toSafeInteger } from '../money.js';
+import type { Db } from './connection.js';
+import { PG_UNIQUE_VIOLATION, pgErrorCode } from './errors.js';
+import type { Database } from './schema.js';
+
+type BigIntColumn = ColumnType<string, number | bigint | string, number | bigint | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+
+export interface OrdersTable {
+  tenant_id: string;
+  id: string;
+  customer_id: string | null;
+  receipt_email: string | null;
+  description: string | null;
+  amount: BigIntColumn;
+  currency: string;
+  status: OrderStatus;
+  current_attempt: ColumnType<number, number | undefined, number>;
+  payment_intent_id: string | null;
+  captured_amount: ColumnType<string, number | undefined, number | string>;
+  refunded_total: ColumnType<string, number | undefined, number | string | ReturnType<typeof sql>>;
+  paid_at: Date | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface OrderPaymentsTable {
+  tenant_id: string;
+  order_id: string;
+  attempt: number;
+  payment_intent_id: string;
+  status: string;
+  amount: BigIntColumn;
+  currency: string;
+  amount_received: BigIntColumn | null;
+  failure_message: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface OrderRefundsTable {
+  tenant_id: string;
+  id: string;
+  order_id: string;
+  request_key: string;
+  idempotency_key: string;
+  payment_intent_id: string;
+  stripe_refund_id: string | null;
+  amount: BigIntColumn;
+  currency: string;
+  reason: RefundReason;
+  note: string | null;
+  status: RefundStatus;
+  failure_reason: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export type OrderTables = {
+  orders: OrdersTable;
+  order_payments: OrderPaymentsTable;
+  order_refunds: OrderRefundsTable;
+};
+
+export type OrderDb = Kysely<Database & OrderTables>;
+
+/** The order tables live next to the foundation schema without editing the shared Database type. */
+export const orderDb = (db: Db): OrderDb => db.withTables<OrderTables>();
+
+/** Refund statuses that hold part of the captured amount (everything except failed and canceled). */
+export const ACTIVE_REFUND_STATUSES: RefundStatus[] = ['pending', 'requires_action', 'succeeded'];
+const PAID_STATUSES: OrderStatus[] = ['paid', 'partially_refunded', 'refunded'];
+
+/** A refund would take the order's refunds above its captured amount. */
+export class RefundExceedsCapturedError extends Error {
+  constructor(readonly captured: number, readonly alreadyRefunded: number, readonly requested: number) {
+    super(`refund of ${requested} exceeds the remaining ${captured - alreadyRefunded} of ${captured} captured`);
+    this.name = 'RefundExceedsCapturedError';
+  }
+}
+
+export const refundIdempotencyKey = (tenantId: string, orderId: string, requestKey: string): string =>
+  `refund:${tenantId}:${orderId}:${requestKey}`;
+
+export async function upsertOrder(
+  db: Db,
+  order: { tenantId: string; id: string; customerId?: string; receiptEmail?: string; description?: string; amount: number; currency: string },
+): Promise<void> {
+  await orderDb(db)
+    .insertInto('orders')
+    .values({
+      tenant_id: order.tenantId,
+      id: order.id,
+      customer_id: order.customerId ?? null,
+      receipt_email: order.receiptEmail ?? null,
+      description: order.description ?? null,
+      amount: order.amount,
+      currency: order.currency,
+      status: 'pending',
+    })
+    .onConflict((oc) => oc.columns(['tenant_id', 'id']).doNothing())
+    .execute();
+}
+
+export async function insertAttempt(
+  db: Db,
+  attempt: { tenantId: string; orderId: string; attempt: number; paymentIntentId: string; status: string; amount: number; currency: string },
+): Promise<void> {
+  const odb = orderDb(db);
+  await odb.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('order_payments')
+      .values({
+        tenant_id: attempt.tenantId,
+        order_id: attempt.orderId,
+        attempt: attempt.attempt,
+        payment_intent_id: attempt.paymentIntentId,
+        status: attempt.status,
+        amount: attempt.amount,
+        currency: attempt.currency,
+      })
+      .onConflict((oc) => oc.columns(['tenant_id', 'order_id', 'attempt']).doNothing())
+      .execute();
+    await trx
+      .updateTable('orders')
+      .set({ current_attempt: attempt.attempt, status: 'pending', updated_at: new Date() })
+      .where('tenant_id', '=', attempt.tenantId)
+      .where('id', '=', attempt.orderId)
+      .where('status', 'not in', PAID_STATUSES)
+      .where('current_attempt', '<=', attempt.attempt)
+      .execute();
+  });
+}
+
+/**
+ * Records one attempt's PaymentIntent status and moves the order. A paid order never goes back to an unpaid
+ * status; the captured amount is Stripe's amount_received.
+ */
+export async function recordAttemptResult(
+  db: Db,
+  result: {
+    tenantId: string;
+    orderId: string;
+    attempt: number;
+    status: string;
+    amountReceived?: number;
+    failureMessage?: string;
+    orderStatus: OrderStatus;
+    paid?: { paymentIntentId: string; capturedAmount: number };
+  },
+): Promise<void> {
+  await orderDb(db).transaction().execute(async (trx) => {
+    await trx
+      .updateTable('order_payments')
+      .set({
+        status: result.status,
+        ...(result.amountReceived !== undefined ? { amount_received: result.amountReceived } : {}),
+        failure_message: result.failureMessage ?? null,
+        updated_at: new Date(),
+      })
+      .where('tenant_id', '=', result.tenantId)
+      .where('order_id', '=', result.orderId)
+      .where('attempt', '=', result.attempt)
+      .execute();
+    if (result.paid) {
+      await trx
+        .updateTable('orders')
+        .set({
+          status: 'paid',
+          payment_intent_id: result.paid.paymentIntentId,
+          captured_amount: result.paid.capturedAmount,
+          paid_at: new Date(),
+          updated_at: new Date(),
+        })
+        .where('tenant_id', '=', result.tenantId)
+        .where('id', '=', result.orderId)
+        .where('status', 'not in', PAID_STATUSES)
+        .execute();
+    } else {
+      await trx
+        .updateTable('orders')
+        .set({ status: result.orderStatus, updated_at: new Date() })
+        .where('tenant_id', '=', result.tenantId)
+        .where('id', '=', result.orderId)
+        .where('status', 'not in', PAID_STATUSES)
+        .where('current_attempt', '=', result.attempt)
+        .execute();
+    }
+  });
+}
+
+export type StoredRefund = Omit<RefundSummary, 'replayed'> & { createdAt: string };
+
+function toRefund(row: {
+  id: string;
+  request_key: string;
+  payment_intent_id: string;
+  amount: string;
+  currency: string;
+  reason: RefundReason;
+  note: string | null;
+  status: RefundStatus;
+  stripe_refund_id: string | null;
+  failure_reason: string | null;
+  created_at: Date;
+}): StoredRefund {
+  return {
+    id: row.id,
+    requestKey: row.request_key,
+    paymentIntentId: row.payment_intent_id,
+    amount: toSafeInteger(row.amount),
+    currency: row.currency,
+    reason: row.reason,
+    ...(row.note !== null ? { note: row.note } : {}),
+    status: row.status,
+    ...(row.stripe_refund_id !== null ? { stripeRefundId: row.stripe_refund_id } : {}),
+    ...(row.failure_reason !== null ? { failureReason: row.failure_reason } : {}),
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+/**
+ * Inserts a pending refund exactly once per (tenant, idempotency key). The order row is locked and the sum of
+ * active refunds checked against the captured amount in the same transaction: a second line of defence behind
+ * the workflow's reservation.
+ */
+export async function insertRefund(
+  db: Db,
+  refund: {
+    tenantId: string;
+    orderId: string;
+    id: string;
+    requestKey: string;
+    paymentIntentId: string;
+    amount: number;
+    currency: string;
+    reason: RefundReason;
+    note?: string;
+    status?: RefundStatus;
+    stripeRefundId?: string;
+  },
+): Promise<{ refund: StoredRefund; created: boolean }> {
+  const odb = orderDb(db);
+  const idempotencyKey = refundIdempotencyKey(refund.tenantId, refund.orderId, refund.requestKey);
+  const existing = async () =>
+    odb
+      .selectFrom('order_refunds')
+      .selectAll()
+      .where('tenant_id', '=', refund.tenantId)
+      .where('idempotency_key', '=', idempotencyKey)
+      .executeTakeFirst();
+  const replay = await existing();
+  if (replay) return { refund: toRefund(replay), created: false };
+  try {
+    const row = await odb.transaction().execute(async (trx) => {
+      const order = await trx
+        .selectFrom('orders')
+        .select(['captured_amount'])
+        .where('tenant_id', '=', refund.tenantId)
+        .where('id', '=', refund.orderId)
+        .forUpdate()
+        .executeTakeFirstOrThrow();
+      const { total } = await trx
+        .selectFrom('order_refunds')
+        .select(sql<string>`coalesce(sum(amount), 0)`.as('total'))
+        .where('tenant_id', '=', refund.tenantId)
+        .where('order_id', '=', refund.orderId)
+        .where('status', 'in', ACTIVE_REFUND_STATUSES)
+        .executeTakeFirstOrThrow();
+      const captured = toSafeInteger(order.captured_amount);
+      const active = toSafeInteger(total);
+      const status = refund.status ?? 'pending';
+      if (ACTIVE_REFUND_STATUSES.includes(status) && active + refund.amount > captured) {
+        throw new RefundExceedsCapturedError(captured, active, refund.amount);
+      }
+      return trx
+        .insertInto('order_refunds')
+        .values({
+          tenant_id: refund.tenantId,
+          id: refund.id,
+          order_id: refund.orderId,
+          request_key: refund.requestKey,
+          idempotency_key: idempotencyKey,
+          payment_intent_id: refund.paymentIntentId,
+          stripe_refund_id: refund.stripeRefundId ?? null,
+          amount: refund.amount,
+          currency: refund.currency,
+          reason: refund.reason,
+          note: refund.note ?? null,
+          status,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    });
+    return { refund: toRefund(row), created: true };
+  } catch (error) {
+    if (pgErrorCode(error) === PG_UNIQUE_VIOLATION) {
+      const winner = await existing();
+      if (winner) return { refund: toRefund(winner), created: false };
+    }
+    throw error;
+  }
+}
+
+/** Moves a refund and recomputes the order's refunded total (succeeded refunds) and refund status. */
+export async function updateRefund(
+  db: Db,
+  update: { tenantId: string; orderId: string; id: string; status: RefundStatus; stripeRefundId?: string; failureReason?: string },
+): Promise<void> {
+  await orderDb(db).transaction().execute(async (trx) => {
+    await trx
+      .updateTable('order_refunds')
+      .set({
+        status: update.status,
+        ...(update.stripeRefundId !== undefined ? { stripe_refund_id: update.stripeRefundId } : {}),
+        ...(update.failureReason !== undefined ? { failure_reason: update.failureReason } : {}),
+        updated_at: new Date(),
+      })
+      .where('tenant_id', '=', update.tenantId)
+      .where('id', '=', update.id)
+      .execute();
+    await trx
+      .updateTable('orders')
+      .set({
+        refunded_total: sql`(select coalesce(sum(amount), 0) from order_refunds
+          where tenant_id = ${update.tenantId} and order_id = ${update.orderId} and status = 'succeeded')`,
+        updated_at: new Date(),
+      })
+      .where('tenant_id', '=', update.tenantId)
+      .where('id', '=', update.orderId)
+      .execute();
+    await trx
+      .updateTable('orders')
+      .set({
+        status: sql`case when refunded_total = 0 then 'paid' when refunded_total >= captured_amount then 'refunded' else 'partially_refunded' end`,
+      })
+      .where('tenant_id', '=', update.tenantId)
+      .where('id', '=', update.orderId)
+      .where('status', 'in', PAID_STATUSES)
+      .execute();
+  });
+}
+
+export async function findOrder(db: Db, tenantId: string, id: string): Promise<OrderRecord | undefined> {
+  const odb = orderDb(db);
+  const row = await odb.selectFrom('orders').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+  if (!row) return undefined;
+  const attempts = await odb
+    .selectFrom('order_payments')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('order_id', '=', id)
+    .orderBy('attempt')
+    .execute();
+  const refunds = await odb
+    .selectFrom('order_refunds')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('order_id', '=', id)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return {
+    tenantId: row.tenant_id,
+    id: row.id,
+    customerId: row.customer_id,
+    receiptEmail: row.receipt_email,
+    description: row.description,
+    amount: toSafeInteger(row.amount),
+    currency: row.currency,
+    status: row.status,
+    currentAttempt: row.current_attempt,
+    paymentIntentId: row.payment_intent_id,
+    capturedAmount: toSafeInteger(row.captured_amount),
+    refundedTotal: toSafeInteger(row.refunded_total),
+    paidAt: row.paid_at ? row.paid_at.toISOString() : null,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+    attempts: attempts.map(
+      (attempt): OrderAttemptRecord => ({
+        attempt: attempt.attempt,
+        paymentIntentId: attempt.payment_intent_id,
+        status: attempt.status,
+        amount: toSafeInteger(attempt.amount),
+        currency: attempt.currency,
+        amountReceived: attempt.amount_received === null ? null : toSafeInteger(attempt.amount_received),
+        failureMessage: attempt.failure_message,
+      }),
+    ),
+    refunds: refunds.map(toRefund),
+  };
+}
+
+/**
+ * Orders whose attempts used this PaymentIntent, optionally within one tenant. Used to route charge and refund
+ * events that carry no order metadata; the caller treats more than one match as ambiguous.
+ */
+export async function findOrdersByPaymentIntent(
+  db: Db,
+  paymentIntentId: string,
+  tenantId?: string,
+): Promise<Array<{ tenantId: string; orderId: string }>> {
+  let query = orderDb(db)
+    .selectFrom('order_payments')
+    .select(['tenant_id', 'order_id'])
+    .distinct()
+    .where('payment_intent_id', '=', paymentIntentId);
+  if (tenantId !== undefined) query = query.where('tenant_id', '=', tenantId);
+  const rows = await query.limit(2).execute();
+  return rows.map((row) => ({ tenantId: row.tenant_id, orderId: row.order_id }));
+}

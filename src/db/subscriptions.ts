@@ -1,0 +1,268 @@
+import { sql, type ColumnType } from 'kysely';
+import type { SubscriptionProjection, SubscriptionStatus } from '../../activities/subscription-types.js';
+import type { Db } from './connection.js';
+import { toSafeInteger } from '../money.js';
+
+type BigIntColumn = ColumnType<string, number | bigint | string, number | bigint | string>;
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+
+export type SubscriptionTables = {
+  subscriptions: {
+    tenant_id: string;
+    id: string;
+    account_id: string | null;
+    customer_id: string | null;
+    status: SubscriptionStatus;
+    price_id: string | null;
+    product_id: string | null;
+    unit_amount: BigIntColumn | null;
+    currency: string | null;
+    interval: string | null;
+    interval_count: number | null;
+    quantity: number | null;
+    current_period_start: Timestamp | null;
+    current_period_end: Timestamp | null;
+    cancel_at_period_end: boolean;
+    canceled_at: Timestamp | null;
+    created_at: ColumnType<Date, Date | string | undefined, never>;
+    updated_at: UpdatedAt;
+  };
+  subscription_cycles: {
+    tenant_id: string;
+    invoice_id: string;
+    subscription_id: string;
+    status: 'paid' | 'failed';
+    price_id: string | null;
+    amount_paid: BigIntColumn;
+    currency: string | null;
+    credits_granted: BigIntColumn;
+    period_start: Timestamp | null;
+    period_end: Timestamp | null;
+    created_at: ColumnType<Date, Date | string | undefined, never>;
+    updated_at: UpdatedAt;
+  };
+};
+
+const subsDb = (db: Db) => db.withTables<SubscriptionTables>();
+
+const fromUnix = (seconds: number | null): Date | null => (seconds === null ? null : new Date(seconds * 1000));
+const toUnix = (date: Date | null): number | null => (date === null ? null : Math.floor(date.getTime() / 1000));
+
+export interface SubscriptionRecord extends SubscriptionProjection {
+  createdAt: string;
+  updatedAt: string;
+}
+
+type SubscriptionRow = {
+  tenant_id: string;
+  id: string;
+  account_id: string | null;
+  customer_id: string | null;
+  status: SubscriptionStatus;
+  price_id: string | null;
+  product_id: string | null;
+  unit_amount: string | null;
+  currency: string | null;
+  interval: string | null;
+  interval_count: number | null;
+  quantity: number | null;
+  current_period_start: Date | null;
+  current_period_end: Date | null;
+  cancel_at_period_end: boolean;
+  canceled_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+};
+
+function toRecord(row: SubscriptionRow): SubscriptionRecord {
+  return {
+    tenantId: row.tenant_id,
+    subscriptionId: row.id,
+    accountId: row.account_id,
+    customerId: row.customer_id,
+    status: row.status,
+    priceId: row.price_id,
+    productId: row.product_id,
+    unitAmount: row.unit_amount === null ? null : toSafeInteger(row.unit_amount),
+    currency: row.currency,
+    interval: row.interval,
+    intervalCount: row.interval_count,
+    quantity: row.quantity,
+    currentPeriodStart: toUnix(row.current_period_start),
+    currentPeriodEnd: toUnix(row.current_period_end),
+    cancelAtPeriodEnd: row.cancel_at_period_end,
+    canceledAt: toUnix(row.canceled_at),
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+/** Only the SubscriptionWorkflow writes this (one writer per subscription, in event order). */
+export async function upsertSubscription(db: Db, projection: SubscriptionProjection): Promise<void> {
+  const values = {
+    account_id: projection.accountId,
+    customer_id: projection.customerId,
+    status: projection.status,
+    price_id: projection.priceId,
+    product_id: projection.productId,
+    unit_amount: projection.unitAmount,
+    currency: projection.currency,
+    interval: projection.interval,
+    interval_count: projection.intervalCount,
+    quantity: projection.quantity,
+    current_period_start: fromUnix(projection.currentPeriodStart),
+    current_period_end: fromUnix(projection.currentPeriodEnd),
+    cancel_at_period_end: projection.cancelAtPeriodEnd,
+    canceled_at: fromUnix(projection.canceledAt),
+  };
+  await subsDb(db)
+    .insertInto('subscriptions')
+    .values({ tenant_id: projection.tenantId, id: projection.subscriptionId, ...values })
+    .onConflict((oc) => oc.columns(['tenant_id', 'id']).doUpdateSet({ ...values, updated_at: new Date() }))
+    .execute();
+}
+
+export async function findSubscription(db: Db, tenantId: string, id: string): Promise<SubscriptionRecord | undefined> {
+  const row = await subsDb(db).selectFrom('subscriptions').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+  return row ? toRecord(row) : undefined;
+}
+
+export async function listSubscriptions(
+  db: Db,
+  query: { tenantId: string; accountId?: string; status?: SubscriptionStatus; limit: number },
+): Promise<SubscriptionRecord[]> {
+  let builder = subsDb(db).selectFrom('subscriptions').selectAll().where('tenant_id', '=', query.tenantId);
+  if (query.accountId !== undefined) builder = builder.where('account_id', '=', query.accountId);
+  if (query.status !== undefined) builder = builder.where('status', '=', query.status);
+  const rows = await builder.orderBy('created_at', 'desc').orderBy('id').limit(query.limit).execute();
+  return rows.map(toRecord);
+}
+
+/** Tenants that know this Stripe subscription (for invoices whose metadata names no tenant). */
+export async function findSubscriptionTenants(db: Db, subscriptionId: string): Promise<string[]> {
+  const rows = await subsDb(db).selectFrom('subscriptions').select('tenant_id').where('id', '=', subscriptionId).limit(2).execute();
+  return rows.map((row) => row.tenant_id);
+}
+
+export interface CycleRecord {
+  invoiceId: string;
+  status: 'paid' | 'failed';
+  creditsGranted: number;
+  currency: string | null;
+}
+
+export async function findCycle(db: Db, tenantId: string, invoiceId: string): Promise<CycleRecord | undefined> {
+  const row = await subsDb(db)
+    .selectFrom('subscription_cycles')
+    .select(['invoice_id', 'status', 'credits_granted', 'currency'])
+    .where('tenant_id', '=', tenantId)
+    .where('invoice_id', '=', invoiceId)
+    .executeTakeFirst();
+  return row ? { invoiceId: row.invoice_id, status: row.status, creditsGranted: toSafeInteger(row.credits_granted), currency: row.currency } : undefined;
+}
+
+export interface CycleInput {
+  tenantId: string;
+  subscriptionId: string;
+  invoiceId: string;
+  priceId: string | null;
+  amountPaid: number;
+  currency: string | null;
+  periodStart: number | null;
+  periodEnd: number | null;
+}
+
+/** A paid invoice is a cycle; it replaces an earlier 'failed' row for the same invoice and is never undone. */
+export async function recordPaidCycle(db: Db, cycle: CycleInput & { creditsGranted: number }): Promise<void> {
+  await subsDb(db)
+    .insertInto('subscription_cycles')
+    .values({
+      tenant_id: cycle.tenantId,
+      invoice_id: cycle.invoiceId,
+      subscription_id: cycle.subscriptionId,
+      status: 'paid',
+      price_id: cycle.priceId,
+      amount_paid: cycle.amountPaid,
+      currency: cycle.currency,
+      credits_granted: cycle.creditsGranted,
+      period_start: fromUnix(cycle.periodStart),
+      period_end: fromUnix(cycle.periodEnd),
+    })
+    .onConflict((oc) =>
+      oc
+        .columns(['tenant_id', 'invoice_id'])
+        .doUpdateSet((eb) => ({
+          status: 'paid' as const,
+          amount_paid: eb.ref('excluded.amount_paid'),
+          credits_granted: eb.ref('excluded.credits_granted'),
+          currency: eb.ref('excluded.currency'),
+          updated_at: new Date(),
+        }))
+        .where('subscription_cycles.status', '<>', 'paid'),
+    )
+    .execute();
+}
+
+export async function recordFailedInvoice(db: Db, cycle: CycleInput): Promise<void> {
+  await subsDb(db)
+    .insertInto('subscription_cycles')
+    .values({
+      tenant_id: cycle.tenantId,
+      invoice_id: cycle.invoiceId,
+      subscription_id: cycle.subscriptionId,
+      status: 'failed',
+      price_id: cycle.priceId,
+      amount_paid: 0,
+      currency: cycle.currency,
+      credits_granted: 0,
+      period_start: fromUnix(cycle.periodStart),
+      period_end: fromUnix(cycle.periodEnd),
+    })
+    .onConflict((oc) => oc.columns(['tenant_id', 'invoice_id']).doNothing())
+    .execute();
+}
+
+export interface CycleSummary {
+  cycles: number;
+  failedInvoices: number;
+  creditsGranted: Array<{ currency: string; credits: number }>;
+  lastPaidAt: string | null;
+}
+
+export async function summarizeCycles(db: Db, tenantId: string, subscriptionId: string): Promise<CycleSummary> {
+  const rows = await subsDb(db)
+    .selectFrom('subscription_cycles')
+    .select((eb) => [
+      'status',
+      'currency',
+      eb.fn.countAll<string>().as('count'),
+      sql<string>`coalesce(sum(credits_granted), 0)`.as('credits'),
+      eb.fn.max('updated_at').as('last_at'),
+    ])
+    .where('tenant_id', '=', tenantId)
+    .where('subscription_id', '=', subscriptionId)
+    .groupBy(['status', 'currency'])
+    .execute();
+  let cycles = 0;
+  let failedInvoices = 0;
+  let lastPaidAt: Date | null = null;
+  const credits = new Map<string, number>();
+  for (const row of rows) {
+    if (row.status === 'failed') {
+      failedInvoices += Number(row.count);
+      continue;
+    }
+    cycles += Number(row.count);
+    const granted = toSafeInteger(row.credits);
+    if (row.currency && granted > 0) credits.set(row.currency, (credits.get(row.currency) ?? 0) + granted);
+    const last = row.last_at as Date | null;
+    if (last && (!lastPaidAt || last > lastPaidAt)) lastPaidAt = last;
+  }
+  return {
+    cycles,
+    failedInvoices,
+    creditsGranted: [...credits].map(([currency, amount]) => ({ currency, credits: amount })),
+    lastPaidAt: lastPaidAt?.toISOString() ?? null,
+  };
+}

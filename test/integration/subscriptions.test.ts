@@ -1,0 +1,194 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { subscriptionWorkflowId } from '../../src/temporal/workflow-ids.js';
+import { api, createTestApp, FRONTEND_ORIGIN, waitFor, type TestApp } from '../helpers/app-context.js';
+import { signatureFor, stripeEvent, stripeFixture } from '../helpers/stripe-events.js';
+
+let app: TestApp;
+
+beforeAll(async () => {
+  app = await createTestApp();
+  await app.startWorker();
+});
+
+afterAll(async () => {
+  await app?.close();
+});
+
+const PRICE_ID = stripeFixture('price').id as string;
+const MONTH = 30 * 24 * 3600;
+
+async function deliver(event: Record<string, unknown>) {
+  const payload = JSON.stringify(event);
+  return api(app, 'POST', '/v1/webhooks/stripe', {
+    rawBody: payload,
+    headers: { 'stripe-signature': signatureFor(payload, app.config.STRIPE_WEBHOOK_SECRET[0]!) },
+  });
+}
+
+function subscriptionObject(id: string, overrides: Record<string, unknown> = {}) {
+  const fixture = stripeFixture('subscription');
+  const now = Math.floor(Date.now() / 1000);
+  const item = { ...fixture.items.data[0], subscription: id, price: { ...stripeFixture('price'), id: PRICE_ID }, current_period_start: now, current_period_end: now + MONTH };
+  return {
+    ...fixture,
+    id,
+    status: 'active',
+    cancel_at_period_end: false,
+    canceled_at: null,
+    ended_at: null,
+    customer: 'cus_test_sub',
+    metadata: { tenant_id: 't1', account_id: 'default', price_id: PRICE_ID },
+    items: { ...fixture.items, data: [item] },
+    ...overrides,
+  };
+}
+
+function invoiceObject(id: string, subscriptionId: string, cycle: number) {
+  const fixture = stripeFixture('invoice');
+  const start = Math.floor(Date.now() / 1000) + cycle * MONTH;
+  const line = {
+    ...fixture.lines.data[0],
+    invoice: id,
+    amount: 2000,
+    period: { start, end: start + MONTH },
+    pricing: { type: 'price_details', price_details: { price: PRICE_ID, product: stripeFixture('product').id }, unit_amount_decimal: '2000' },
+  };
+  return {
+    ...fixture,
+    id,
+    status: 'paid',
+    amount_paid: 2000,
+    amount_due: 2000,
+    currency: 'usd',
+    customer: 'cus_test_sub',
+    billing_reason: cycle === 0 ? 'subscription_create' : 'subscription_cycle',
+    lines: { ...fixture.lines, data: [line] },
+    parent: {
+      type: 'subscription_details',
+      quote_details: null,
+      subscription_details: { subscription: subscriptionId, metadata: { tenant_id: 't1', account_id: 'default' } },
+    },
+  };
+}
+
+async function usdBalance(key = app.keys.t1Admin): Promise<number> {
+  const response = await api(app, 'GET', '/v1/credits/balance', { key });
+  return response.body.balances.find((row: { currency: string }) => row.currency === 'usd')?.balance ?? 0;
+}
+
+describe('subscriptions end to end (real Temporal, PostgreSQL, stripe-mock)', () => {
+  it('lists the catalog, sets credits per cycle, and keeps the cache fresh from webhooks without regressing', async () => {
+    const unauthenticated = await api(app, 'GET', '/v1/products');
+    expect(unauthenticated.status).toBe(401);
+
+    const products = await api(app, 'GET', '/v1/products', { key: app.keys.t1Member });
+    expect(products.status).toBe(200);
+    const price = products.body.data.flatMap((product: any) => product.prices).find((p: any) => p.id === PRICE_ID);
+    expect(price).toMatchObject({ id: PRICE_ID, currency: 'usd', interval: 'month', credits_per_cycle: 0 });
+
+    const forbidden = await api(app, 'PUT', `/v1/admin/prices/${PRICE_ID}/credits`, { key: app.keys.t1Member, body: { credits_per_cycle: 500 } });
+    expect(forbidden.status).toBe(403);
+    const set = await api(app, 'PUT', `/v1/admin/prices/${PRICE_ID}/credits`, { key: app.keys.t1Admin, body: { credits_per_cycle: 500 } });
+    expect(set.status).toBe(200);
+    expect(set.body).toMatchObject({ id: PRICE_ID, credits_per_cycle: 500 });
+
+    // A newer price.updated changes the cache (but never our credits); an older one redelivered changes nothing.
+    const now = Math.floor(Date.now() / 1000);
+    const newer = await deliver(stripeEvent('price.updated', { ...stripeFixture('price'), nickname: 'Basic monthly' }, { created: now + 10 }));
+    expect(newer.status).toBe(200);
+    const older = await deliver(stripeEvent('price.updated', { ...stripeFixture('price'), nickname: 'stale name' }, { created: now - 1000 }));
+    expect(older.status).toBe(200);
+    const after = await api(app, 'GET', '/v1/products', { key: app.keys.t1Admin });
+    const cached = after.body.data.flatMap((product: any) => product.prices).find((p: any) => p.id === PRICE_ID);
+    expect(cached).toMatchObject({ nickname: 'Basic monthly', credits_per_cycle: 500 });
+  });
+
+  it('checkout → subscription and invoice webhooks → credits exactly once per paid cycle; query, summary, cancel', async () => {
+    const noOrigin = await api(app, 'POST', '/v1/subscriptions/checkout', { key: app.keys.t1Admin, body: { price_id: PRICE_ID } });
+    expect(noOrigin.status).toBe(403);
+    const checkout = await api(app, 'POST', '/v1/subscriptions/checkout', {
+      key: app.keys.t1Admin,
+      body: { price_id: PRICE_ID },
+      headers: { origin: FRONTEND_ORIGIN },
+    });
+    expect(checkout.status).toBe(201);
+    expect(checkout.body.url).toMatch(/^https:\/\//);
+    // The wallet's Stripe customer is created once and reused.
+    const again = await api(app, 'POST', '/v1/subscriptions/checkout', { key: app.keys.t1Admin, body: { price_id: PRICE_ID }, headers: { origin: FRONTEND_ORIGIN } });
+    expect(again.body.customer_id).toBe(checkout.body.customer_id);
+    const unknownPrice = await api(app, 'POST', '/v1/subscriptions/checkout', { key: app.keys.t1Admin, body: { price_id: 'price_nope' }, headers: { origin: FRONTEND_ORIGIN } });
+    expect(unknownPrice.status).toBe(404);
+
+    const subscriptionId = 'sub_it_monthly1';
+    const balanceBefore = await usdBalance();
+    const created = await deliver(stripeEvent('customer.subscription.created', subscriptionObject(subscriptionId)));
+    expect(created.status).toBe(200);
+    expect(created.body).toMatchObject({ status: 'routed', workflowId: subscriptionWorkflowId('t1', subscriptionId) });
+
+    const firstInvoice = stripeEvent('invoice.payment_succeeded', invoiceObject('in_it_1', subscriptionId, 0));
+    expect((await deliver(firstInvoice)).status).toBe(200);
+    expect((await deliver(firstInvoice)).status).toBe(200); // redelivery
+    expect((await deliver(stripeEvent('invoice.payment_succeeded', invoiceObject('in_it_1', subscriptionId, 0)))).status).toBe(200); // another event, same invoice
+    expect((await deliver(stripeEvent('invoice.payment_succeeded', invoiceObject('in_it_2', subscriptionId, 1)))).status).toBe(200);
+
+    // An invoice without a subscription is not ours.
+    const oneOff = { ...invoiceObject('in_it_oneoff', subscriptionId, 0), parent: null };
+    const ignored = await deliver(stripeEvent('invoice.payment_succeeded', oneOff));
+    expect(ignored.body).toMatchObject({ status: 'ignored' });
+
+    const detail = await waitFor(async () => {
+      const response = await api(app, 'GET', `/v1/subscriptions/${subscriptionId}`, { key: app.keys.t1Admin });
+      if (process.env.DBG) console.log('DBG', response.status, JSON.stringify(response.body).slice(0, 1500));
+      return response.status === 200 && response.body.cycles === 2 ? response.body : undefined;
+    }, 'two paid cycles');
+    expect(detail).toMatchObject({ id: subscriptionId, status: 'active', account_id: 'default', price_id: PRICE_ID, credits_granted: 1000, cancel_at_period_end: false });
+    expect(await usdBalance()).toBe(balanceBefore + 1000);
+
+    const ledger = await api(app, 'GET', '/v1/credits/ledger', { key: app.keys.t1Admin });
+    const cycleEntries = ledger.body.data.filter((entry: any) => entry.kind === 'subscription_cycle');
+    expect(cycleEntries).toHaveLength(2);
+    expect(cycleEntries.every((entry: any) => entry.amount === 500 && entry.currency === 'usd')).toBe(true);
+
+    const list = await api(app, 'GET', '/v1/subscriptions?status=active', { key: app.keys.t1Admin });
+    expect(list.status).toBe(200);
+    expect(list.body.data.map((s: any) => s.id)).toContain(subscriptionId);
+    expect((await api(app, 'GET', '/v1/subscriptions', { key: app.keys.t2Admin })).body.data).toEqual([]);
+
+    const summary = await api(app, 'GET', `/v1/subscriptions/${subscriptionId}/summary`, { key: app.keys.t1Admin });
+    expect(summary.status).toBe(200);
+    expect(summary.body).toMatchObject({ cycles: 2, credits_granted: [{ currency: 'usd', credits: 1000 }], status: 'active' });
+    expect(summary.body.next_renewal).toBe(summary.body.current_period_end);
+
+    // Other tenants see nothing.
+    expect((await api(app, 'GET', `/v1/subscriptions/${subscriptionId}`, { key: app.keys.t2Admin })).status).toBe(404);
+    expect((await api(app, 'GET', `/v1/subscriptions/${subscriptionId}/summary`, { key: app.keys.t2Admin })).status).toBe(404);
+    expect((await api(app, 'DELETE', `/v1/subscriptions/${subscriptionId}`, { key: app.keys.t2Admin })).status).toBe(404);
+    expect((await api(app, 'GET', '/v1/subscriptions/sub_unknown', { key: app.keys.t1Admin })).status).toBe(404);
+
+    // Cancel at period end goes through the workflow to Stripe (stripe-mock accepts it).
+    const canceled = await api(app, 'DELETE', `/v1/subscriptions/${subscriptionId}`, { key: app.keys.t1Admin });
+    expect(canceled.status).toBe(200);
+    expect(canceled.body).toMatchObject({ id: subscriptionId, cancel_at_period_end: true, status: 'active' });
+    const afterCancel = await api(app, 'GET', `/v1/subscriptions/${subscriptionId}/summary`, { key: app.keys.t1Admin });
+    expect(afterCancel.body.next_renewal).toBeNull();
+    expect(afterCancel.body.ends_at).toBe(afterCancel.body.current_period_end);
+
+    const portal = await api(app, 'POST', '/v1/billing-portal', { key: app.keys.t1Admin, body: {}, headers: { origin: FRONTEND_ORIGIN } });
+    expect(portal.status).toBe(201);
+    expect(portal.body.url).toMatch(/^https:\/\//);
+    const noCustomer = await api(app, 'POST', '/v1/billing-portal', { key: app.keys.t2Admin, body: {}, headers: { origin: FRONTEND_ORIGIN } });
+    expect(noCustomer.status).toBe(404);
+
+    // Stripe ends it: the workflow records canceled and closes.
+    const deleted = subscriptionObject(subscriptionId, { status: 'canceled', canceled_at: Math.floor(Date.now() / 1000), cancel_at_period_end: true });
+    expect((await deliver(stripeEvent('customer.subscription.deleted', deleted, { created: Math.floor(Date.now() / 1000) + 5 }))).status).toBe(200);
+    const handle = app.temporal.workflow.getHandle(subscriptionWorkflowId('t1', subscriptionId));
+    await waitFor(async () => ((await handle.describe()).status.name === 'COMPLETED' ? true : undefined), 'subscription workflow to close');
+    const description = await handle.describe();
+    expect(description.searchAttributes).toMatchObject({ TenantId: ['t1'], Status: ['canceled'], CustomerId: ['default'] });
+    const final = await api(app, 'GET', `/v1/subscriptions/${subscriptionId}`, { key: app.keys.t1Admin });
+    expect(final.body.status).toBe('canceled');
+    expect((await api(app, 'DELETE', `/v1/subscriptions/${subscriptionId}`, { key: app.keys.t1Admin })).status).toBe(409);
+    expect(await usdBalance()).toBe(balanceBefore + 1000);
+  });
+});

@@ -1,0 +1,379 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InvoiceActivities } from '../../activities/invoice.js';
+import type { InvoiceEvent, InvoiceRecord, StripeInvoiceEvent, StripeInvoiceSnapshot } from '../../activities/invoice-types.js';
+import { mergeStripeView, paidAtMsOf, toInvoiceStatus } from '../../workflows/invoice-state.js';
+import {
+  createPaymentLinkUpdate,
+  INVOICE_PAID_ERROR,
+  invoiceEventSignal,
+  invoiceStateQuery,
+  invoiceWorkflow,
+  type InvoiceState,
+} from '../../workflows/invoice.js';
+import { timeSkippingEnvironment, workflowBundleOption } from '../helpers/temporal.js';
+
+/** The activity clock the fakes report (workflow code takes its "now" from activity results). */
+const NOW_MS = 1_800_000_000_000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** In-memory stand-in for PostgreSQL, applying the same pure merge rules the real upsert applies under a row lock. */
+function fakeActivities(options: { retrieve?: StripeInvoiceSnapshot | null } = {}) {
+  const calls: Array<{ name: string; input: unknown }> = [];
+  const records = new Map<string, InvoiceRecord>();
+  const paid = new Set<string>();
+  const activities: InvoiceActivities = {
+    async loadInvoice(input) {
+      calls.push({ name: 'loadInvoice', input });
+      return { invoice: records.get(input.invoiceId) ?? null, nowMs: NOW_MS };
+    },
+    async upsertInvoiceFromStripe(input) {
+      calls.push({ name: 'upsertInvoiceFromStripe', input });
+      const current = records.get(input.invoice.id);
+      const { view, outcome } = mergeStripeView(current?.stripe, input.invoice, { at: input.eventCreated, id: input.eventId }, { authoritative: input.authoritative });
+      const base: InvoiceRecord = current ?? {
+        id: input.invoice.id,
+        source: 'stripe',
+        stripeInvoiceId: input.invoice.id,
+        clientId: 'cli_1',
+        status: 'draft',
+        overdue: false,
+        overdueReason: null,
+        amountDue: 0,
+        amountPaid: 0,
+        currency: 'usd',
+        dueAtMs: null,
+        paidAtMs: null,
+        paymentLink: null,
+        paymentLinkActive: null,
+        stripe: null,
+      };
+      if (outcome === 'conflict') return { outcome, invoice: base, nowMs: NOW_MS };
+      const status = toInvoiceStatus(view.status);
+      const terminal = status === 'paid' || status === 'cancelled';
+      const next: InvoiceRecord = {
+        ...base,
+        status,
+        overdue: terminal ? false : base.overdue,
+        overdueReason: terminal ? null : base.overdueReason,
+        amountDue: view.amountDue,
+        amountPaid: view.amountPaid,
+        currency: view.currency,
+        dueAtMs: view.dueDate === null ? null : view.dueDate * 1000,
+        paidAtMs: paidAtMsOf(view),
+        stripe: view,
+      };
+      records.set(next.id, next);
+      return { outcome: current ? outcome : 'inserted', invoice: next, nowMs: NOW_MS };
+    },
+    async retrieveInvoice(input) {
+      calls.push({ name: 'retrieveInvoice', input });
+      return options.retrieve ?? null;
+    },
+    async markInvoiceOverdue(input) {
+      calls.push({ name: 'markInvoiceOverdue', input });
+      const record = records.get(input.invoiceId);
+      if (!record || record.status !== 'pending') return { marked: false };
+      records.set(input.invoiceId, { ...record, overdue: true, overdueReason: input.reason });
+      return { marked: true };
+    },
+    async recordInvoicePayment(input) {
+      calls.push({ name: 'recordInvoicePayment', input });
+      const record = records.get(input.invoiceId);
+      if (!record) return { outcome: 'unknown_invoice', invoice: null };
+      if (paid.has(input.invoiceId)) return { outcome: 'already_paid', invoice: record };
+      paid.add(input.invoiceId);
+      const next: InvoiceRecord = { ...record, status: 'paid', paidAtMs: input.paidAtMs, amountPaid: input.amount, overdue: false, overdueReason: null };
+      records.set(input.invoiceId, next);
+      return { outcome: 'paid', invoice: next };
+    },
+    async createPaymentLink(input) {
+      calls.push({ name: 'createPaymentLink', input });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const link = { id: 'plink_1', url: `https://buy.stripe.com/test_${input.invoiceId}` };
+      const record = records.get(input.invoiceId);
+      if (record) records.set(input.invoiceId, { ...record, paymentLink: link, paymentLinkActive: true });
+      return link;
+    },
+    async deactivatePaymentLink(input) {
+      calls.push({ name: 'deactivatePaymentLink', input });
+      const record = records.get(input.invoiceId);
+      if (record) records.set(input.invoiceId, { ...record, paymentLinkActive: false });
+    },
+  };
+  return { activities, calls, records, count: (name: string) => calls.filter((call) => call.name === name).length };
+}
+
+function manualRecord(id: string, overrides: Partial<InvoiceRecord> = {}): InvoiceRecord {
+  return {
+    id,
+    source: 'manual',
+    stripeInvoiceId: null,
+    clientId: 'cli_1',
+    status: 'pending',
+    overdue: false,
+    overdueReason: null,
+    amountDue: 2500,
+    amountPaid: 0,
+    currency: 'eur',
+    dueAtMs: null,
+    paidAtMs: null,
+    paymentLink: null,
+    paymentLinkActive: null,
+    stripe: null,
+    ...overrides,
+  };
+}
+
+const noTransitions = { finalizedAt: null, paidAt: null, voidedAt: null, markedUncollectibleAt: null };
+
+function snapshot(id: string, overrides: Partial<StripeInvoiceSnapshot>): StripeInvoiceSnapshot {
+  return {
+    id,
+    status: 'draft',
+    transitions: noTransitions,
+    created: 1_000,
+    amountDue: 5_000,
+    amountPaid: 0,
+    currency: 'usd',
+    dueDate: NOW_MS / 1000 + 10 * 24 * 3600,
+    customerId: 'cus_1',
+    customerEmail: 'ada@example.com',
+    customerName: 'Ada',
+    description: null,
+    subscriptionId: null,
+    attemptCount: 0,
+    lines: [],
+    ...overrides,
+  };
+}
+
+/** The four events of one invoice's life, each with its own Stripe object state and time. */
+function lifecycle(id: string): Record<'created' | 'finalized' | 'payment_failed' | 'paid', StripeInvoiceEvent> {
+  const finalized = { ...noTransitions, finalizedAt: 2_100 };
+  return {
+    created: { kind: 'stripe', eventId: `evt_${id}_created`, type: 'invoice.created', eventCreated: 2_000, invoice: snapshot(id, {}) },
+    finalized: {
+      kind: 'stripe',
+      eventId: `evt_${id}_finalized`,
+      type: 'invoice.finalized',
+      eventCreated: 2_100,
+      invoice: snapshot(id, { status: 'open', transitions: finalized }),
+    },
+    payment_failed: {
+      kind: 'stripe',
+      eventId: `evt_${id}_failed`,
+      type: 'invoice.payment_failed',
+      eventCreated: 2_200,
+      invoice: snapshot(id, { status: 'open', transitions: finalized, attemptCount: 1 }),
+    },
+    paid: {
+      kind: 'stripe',
+      eventId: `evt_${id}_paid`,
+      type: 'invoice.paid',
+      eventCreated: 2_300,
+      invoice: snapshot(id, { status: 'paid', transitions: { ...finalized, paidAt: 2_300 }, amountPaid: 5_000, attemptCount: 2 }),
+    },
+  };
+}
+
+function permutations<T>(items: T[]): T[][] {
+  if (items.length <= 1) return [items];
+  return items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
+}
+
+const retry = { intervalsMs: [100, 200] };
+let env: TestWorkflowEnvironment;
+let counter = 0;
+
+beforeAll(async () => {
+  env = await timeSkippingEnvironment();
+});
+
+afterAll(async () => {
+  await env?.teardown();
+});
+
+async function withWorker<T>(activities: InvoiceActivities, run: (taskQueue: string) => Promise<T>): Promise<T> {
+  const taskQueue = `invoice-test-${++counter}`;
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, activities, ...workflowBundleOption() });
+  return worker.runUntil(run(taskQueue));
+}
+
+async function start(taskQueue: string, invoiceId: string, source: 'stripe' | 'manual') {
+  return env.client.workflow.start(invoiceWorkflow, {
+    workflowId: `invoice:t1:${invoiceId}`,
+    taskQueue,
+    args: [{ tenantId: 't1', invoiceId, source, retry }],
+  });
+}
+
+async function until(handle: { query: (q: typeof invoiceStateQuery) => Promise<InvoiceState> }, probe: (state: InvoiceState) => boolean): Promise<InvoiceState> {
+  for (let i = 0; i < 200; i++) {
+    const state = await handle.query(invoiceStateQuery);
+    if (probe(state)) return state;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('workflow state never matched');
+}
+
+const finalView = (state: InvoiceState) => ({
+  status: state.status,
+  overdue: state.overdue,
+  overdueReason: state.overdueReason,
+  amountDue: state.amountDue,
+  amountPaid: state.amountPaid,
+  paidAtMs: state.paidAtMs,
+  dueAtMs: state.dueAtMs,
+  stripe: state.stripe,
+});
+
+describe('Invoice workflow', () => {
+  it('ends in the same state for every delivery order of created/finalized/payment_failed/paid', async () => {
+    const fake = fakeActivities();
+    const orders = permutations(['created', 'finalized', 'payment_failed', 'paid'] as const);
+    expect(orders).toHaveLength(24);
+    await withWorker(fake.activities, async (taskQueue) => {
+      const finals: Array<ReturnType<typeof finalView>> = [];
+      for (const [i, order] of orders.entries()) {
+        const id = `in_perm${i}`;
+        const events = lifecycle(id);
+        const handle = await start(taskQueue, id, 'stripe');
+        for (const name of order) await handle.signal(invoiceEventSignal, events[name]);
+        const state = await handle.result();
+        expect(state.eventLog.filter((entry) => entry.eventId.startsWith('evt_')), order.join(',')).toHaveLength(4);
+        finals.push(finalView(state));
+      }
+      const expected = {
+        status: 'paid',
+        overdue: false,
+        overdueReason: null,
+        amountDue: 5_000,
+        amountPaid: 5_000,
+        paidAtMs: 2_300_000,
+        dueAtMs: NOW_MS + 10 * DAY_MS,
+      };
+      for (const [i, final] of finals.entries()) {
+        expect(final, orders[i]!.join(',')).toMatchObject(expected);
+        // Identical up to the invoice id inside the winning event id.
+        const sameIds = (view: typeof final.stripe) => ({ ...view, lastEventId: view?.lastEventId.replace(/perm\d+/, 'perm') });
+        expect(sameIds(final.stripe), orders[i]!.join(',')).toEqual(sameIds(finals[0]!.stripe));
+        expect(final.stripe?.lastEventId).toMatch(/_paid$/);
+      }
+      // A late payment_failed never makes a paid invoice overdue; an early one did, then paid cleared it.
+      expect(fake.count('retrieveInvoice')).toBe(0);
+    });
+  });
+
+  it('marks an unpaid invoice overdue when its due date passes, through the onOverdue seam, once', async () => {
+    const fake = fakeActivities();
+    fake.records.set('inv_due', manualRecord('inv_due', { dueAtMs: NOW_MS + 3 * DAY_MS }));
+    await withWorker(fake.activities, async (taskQueue) => {
+      const handle = await start(taskQueue, 'inv_due', 'manual');
+      const loaded = await until(handle, (state) => state.status === 'pending');
+      expect(loaded.overdue).toBe(false);
+      await env.sleep(4 * DAY_MS);
+      const state = await until(handle, (s) => s.overdue);
+      expect(state).toMatchObject({ status: 'pending', overdue: true, overdueReason: 'due_date_passed' });
+      expect(state.eventLog.filter((entry) => entry.type === 'overdue')).toHaveLength(1);
+      expect(fake.calls.filter((call) => call.name === 'markInvoiceOverdue').map((call) => call.input)).toEqual([
+        { tenantId: 't1', invoiceId: 'inv_due', reason: 'due_date_passed' },
+      ]);
+      await handle.terminate();
+    });
+  });
+
+  it('a payment failure marks an open Stripe invoice overdue', async () => {
+    const fake = fakeActivities();
+    const events = lifecycle('in_failed');
+    await withWorker(fake.activities, async (taskQueue) => {
+      const handle = await start(taskQueue, 'in_failed', 'stripe');
+      await handle.signal(invoiceEventSignal, events.finalized);
+      await handle.signal(invoiceEventSignal, events.payment_failed);
+      const state = await until(handle, (s) => s.eventLog.length >= 2 && s.overdue);
+      expect(state).toMatchObject({ status: 'pending', overdue: true, overdueReason: 'payment_failed' });
+      await handle.terminate();
+    });
+  });
+
+  it('duplicate events change nothing; a link payment marks paid exactly once and deactivates the link', async () => {
+    const fake = fakeActivities();
+    fake.records.set('inv_dup', manualRecord('inv_dup'));
+    await withWorker(fake.activities, async (taskQueue) => {
+      const handle = await start(taskQueue, 'inv_dup', 'manual');
+      const link = await handle.executeUpdate(createPaymentLinkUpdate, { args: [] });
+      const paidEvent = (eventId: string): InvoiceEvent => ({
+        kind: 'payment_link_paid',
+        eventId,
+        checkoutSessionId: 'cs_1',
+        paymentLinkId: link.id,
+        paymentStatus: 'paid',
+        amountTotal: 2500,
+        currency: 'eur',
+        paidAt: 1_900_000_000,
+      });
+      for (let i = 0; i < 5; i++) await handle.signal(invoiceEventSignal, paidEvent('evt_paid_1'));
+      await handle.signal(invoiceEventSignal, paidEvent('evt_paid_2'));
+      const state = await handle.result();
+      expect(state).toMatchObject({ status: 'paid', paidAtMs: 1_900_000_000_000, amountPaid: 2500, paymentLinkActive: false });
+      expect(fake.count('recordInvoicePayment')).toBe(2);
+      expect(state.eventLog.map((entry) => entry.outcome)).toEqual(['paid', 'already_paid']);
+      expect(fake.count('deactivatePaymentLink')).toBe(1);
+    });
+
+    const stripeFake = fakeActivities();
+    const events = lifecycle('in_dup');
+    await withWorker(stripeFake.activities, async (taskQueue) => {
+      const handle = await start(taskQueue, 'in_dup', 'stripe');
+      for (let i = 0; i < 5; i++) await handle.signal(invoiceEventSignal, events.finalized);
+      await handle.signal(invoiceEventSignal, events.paid);
+      await handle.signal(invoiceEventSignal, events.paid);
+      const state = await handle.result();
+      expect(state.status).toBe('paid');
+      expect(stripeFake.count('upsertInvoiceFromStripe')).toBe(2);
+      expect(state.eventLog).toHaveLength(2);
+    });
+  });
+
+  it('re-fetches the invoice when a final state conflicts with another (void after paid) and follows Stripe', async () => {
+    const events = lifecycle('in_conflict');
+    const paidSnapshot = events.paid.invoice;
+    const fake = fakeActivities({ retrieve: paidSnapshot });
+    await withWorker(fake.activities, async (taskQueue) => {
+      const handle = await start(taskQueue, 'in_conflict', 'stripe');
+      await handle.signal(invoiceEventSignal, {
+        kind: 'stripe',
+        eventId: 'evt_void',
+        type: 'invoice.voided',
+        eventCreated: 2_400,
+        invoice: snapshot('in_conflict', { status: 'void', transitions: { ...noTransitions, finalizedAt: 2_100, voidedAt: 2_400 } }),
+      });
+      await handle.signal(invoiceEventSignal, events.paid);
+      const state = await handle.result();
+      expect(fake.count('retrieveInvoice')).toBe(1);
+      expect(state.status).toBe('paid');
+      expect(state.eventLog.at(-1)?.outcome).toBe('conflict: resolved from Stripe as paid');
+    });
+  });
+
+  it('creates one Payment Link for concurrent requests and refuses one for a paid invoice', async () => {
+    const fake = fakeActivities();
+    fake.records.set('inv_link', manualRecord('inv_link'));
+    fake.records.set('inv_paid', manualRecord('inv_paid', { status: 'paid', paidAtMs: NOW_MS }));
+    await withWorker(fake.activities, async (taskQueue) => {
+      const handle = await start(taskQueue, 'inv_link', 'manual');
+      const links = await Promise.all([1, 2, 3].map(() => handle.executeUpdate(createPaymentLinkUpdate, { args: [] })));
+      expect(new Set(links.map((link) => link.url)).size).toBe(1);
+      expect(fake.count('createPaymentLink')).toBe(1);
+      await handle.terminate();
+
+      const paidHandle = await start(taskQueue, 'inv_paid', 'manual');
+      const error = await paidHandle.executeUpdate(createPaymentLinkUpdate, { args: [] }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
+      expect((error as WorkflowUpdateFailedError).cause).toMatchObject({ type: INVOICE_PAID_ERROR });
+      await paidHandle.terminate();
+    });
+  });
+});

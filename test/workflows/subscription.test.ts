@@ -1,0 +1,245 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SubscriptionActivities } from '../../activities/subscription.js';
+import type { InvoiceSnapshot, SubscriptionEvent, SubscriptionSnapshot } from '../../activities/subscription-types.js';
+import {
+  cancelSubscriptionUpdate,
+  subscriptionEventSignal,
+  subscriptionStateQuery,
+  subscriptionWorkflow,
+} from '../../workflows/subscription.js';
+import { timeSkippingEnvironment, workflowBundleOption } from '../helpers/temporal.js';
+
+const MONTH = 30 * 24 * 60 * 60;
+const START = 1_900_000_000;
+
+/** Records activity calls; the ledger's exactly-once (unique source key per invoice) is simulated by a set. */
+function fakeActivities(options: { reconcileStatus?: SubscriptionSnapshot['status'] } = {}) {
+  const calls: Array<{ name: string; input: any }> = [];
+  const grantedInvoices = new Set<string>();
+  let lastSnapshot: SubscriptionSnapshot | undefined;
+  const activities: SubscriptionActivities = {
+    async loadSubscription(input) {
+      calls.push({ name: 'loadSubscription', input });
+      return undefined;
+    },
+    async recordSubscription(input) {
+      calls.push({ name: 'recordSubscription', input });
+    },
+    async grantCycleCredits(input) {
+      calls.push({ name: 'grantCycleCredits', input });
+      const first = !grantedInvoices.has(input.invoice.id);
+      grantedInvoices.add(input.invoice.id);
+      return { outcome: first ? 'granted' : 'already_granted', credits: 100, currency: 'usd', accountId: input.accountId };
+    },
+    async recordInvoicePaymentFailed(input) {
+      calls.push({ name: 'recordInvoicePaymentFailed', input });
+    },
+    async cancelSubscription(input) {
+      calls.push({ name: 'cancelSubscription', input });
+      lastSnapshot = { ...snapshot(input.subscriptionId, 0), cancelAtPeriodEnd: input.atPeriodEnd, status: input.atPeriodEnd ? 'active' : 'canceled' };
+      return { subscription: lastSnapshot, observedAt: START + 10 * 24 * 3600 };
+    },
+    async retrieveSubscription(input) {
+      calls.push({ name: 'retrieveSubscription', input });
+      return {
+        subscription: { ...snapshot(input.subscriptionId, 0), status: options.reconcileStatus ?? 'canceled', canceledAt: START + MONTH },
+        observedAt: START + MONTH + 7200,
+      };
+    },
+  };
+  return { activities, calls, grantedInvoices, count: (name: string) => calls.filter((call) => call.name === name).length };
+}
+
+function snapshot(id: string, cycle: number, overrides: Partial<SubscriptionSnapshot> = {}): SubscriptionSnapshot {
+  return {
+    id,
+    customerId: 'cus_1',
+    accountId: 'acct_1',
+    status: 'active',
+    priceId: 'price_basic',
+    productId: 'prod_1',
+    unitAmount: 2000,
+    currency: 'usd',
+    interval: 'month',
+    intervalCount: 1,
+    quantity: 1,
+    currentPeriodStart: START + cycle * MONTH,
+    currentPeriodEnd: START + (cycle + 1) * MONTH,
+    cancelAtPeriodEnd: false,
+    canceledAt: null,
+    ...overrides,
+  };
+}
+
+function invoice(subscriptionId: string, cycle: number): InvoiceSnapshot {
+  return {
+    id: `in_${cycle}`,
+    subscriptionId,
+    customerId: 'cus_1',
+    accountId: 'acct_1',
+    amountPaid: 2000,
+    currency: 'usd',
+    priceId: 'price_basic',
+    periodStart: START + cycle * MONTH,
+    periodEnd: START + (cycle + 1) * MONTH,
+    billingReason: cycle === 0 ? 'subscription_create' : 'subscription_cycle',
+    attemptCount: 1,
+  };
+}
+
+const subEvent = (eventId: string, type: 'customer.subscription.created' | 'customer.subscription.updated' | 'customer.subscription.deleted', created: number, s: SubscriptionSnapshot): SubscriptionEvent => ({
+  kind: 'subscription',
+  eventId,
+  type,
+  created,
+  subscription: s,
+});
+const paid = (eventId: string, created: number, inv: InvoiceSnapshot): SubscriptionEvent => ({ kind: 'invoice', eventId, type: 'invoice.payment_succeeded', created, invoice: inv });
+const failed = (eventId: string, created: number, inv: InvoiceSnapshot): SubscriptionEvent => ({ kind: 'invoice', eventId, type: 'invoice.payment_failed', created, invoice: inv });
+
+const retry = { intervalsMs: [100, 200] };
+let env: TestWorkflowEnvironment;
+let counter = 0;
+
+beforeAll(async () => {
+  env = await timeSkippingEnvironment();
+});
+
+afterAll(async () => {
+  await env?.teardown();
+});
+
+async function withWorker<T>(activities: SubscriptionActivities, run: (taskQueue: string) => Promise<T>): Promise<T> {
+  const taskQueue = `subscription-test-${++counter}`;
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, activities, ...workflowBundleOption() });
+  return worker.runUntil(run(taskQueue));
+}
+
+async function waitForState(workflowId: string, done: (state: any) => boolean): Promise<any> {
+  for (let i = 0; i < 150; i++) {
+    const state = await env.client.workflow.getHandle(workflowId).query(subscriptionStateQuery).catch(() => undefined);
+    if (state && done(state)) return state;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const last = await env.client.workflow.getHandle(workflowId).query(subscriptionStateQuery).catch((e) => String(e));
+  throw new Error(`timed out waiting for ${workflowId}: ${JSON.stringify(last).slice(0, 3000)}`);
+}
+
+describe('Subscription workflow', () => {
+  it('grants credits for 24 monthly cycles exactly once through duplicates, reordering and continue-as-new', async () => {
+    const fake = fakeActivities();
+    await withWorker(fake.activities, async (taskQueue) => {
+      const subscriptionId = 'sub_24';
+      const workflowId = `subscription:t1:${subscriptionId}`;
+      const handle = await env.client.workflow.start(subscriptionWorkflow, {
+        workflowId,
+        taskQueue,
+        args: [{ tenantId: 't1', subscriptionId, retry, continueAsNewAfterEvents: 10 }],
+      });
+      const firstRunId = handle.firstExecutionRunId;
+      await handle.signal(subscriptionEventSignal, subEvent('evt_created', 'customer.subscription.created', START, snapshot(subscriptionId, 0)));
+
+      for (let cycle = 0; cycle < 24; cycle += 2) {
+        // Reordered: the later invoice and its subscription.updated arrive before the earlier ones.
+        const [a, b] = [cycle, cycle + 1];
+        const at = (n: number) => START + n * MONTH + 60;
+        await handle.signal(subscriptionEventSignal, paid(`evt_paid_${b}`, at(b), invoice(subscriptionId, b)));
+        await handle.signal(subscriptionEventSignal, subEvent(`evt_upd_${b}`, 'customer.subscription.updated', at(b), snapshot(subscriptionId, b)));
+        await handle.signal(subscriptionEventSignal, subEvent(`evt_upd_${a}`, 'customer.subscription.updated', at(a), snapshot(subscriptionId, a)));
+        await handle.signal(subscriptionEventSignal, paid(`evt_paid_${a}`, at(a), invoice(subscriptionId, a)));
+        // Duplicates: the same event redelivered, and a second event for an already paid invoice.
+        await handle.signal(subscriptionEventSignal, paid(`evt_paid_${a}`, at(a), invoice(subscriptionId, a)));
+        await handle.signal(subscriptionEventSignal, paid(`evt_paid_again_${b}`, at(b) + 5, invoice(subscriptionId, b)));
+        // A failure reported late for an invoice that was already paid changes nothing.
+        await handle.signal(subscriptionEventSignal, failed(`evt_failed_late_${a}`, at(a) - 30, invoice(subscriptionId, a)));
+      }
+      // Redelivery of a very early event after several continue-as-new runs.
+      await handle.signal(subscriptionEventSignal, paid('evt_paid_0', START + 60, invoice(subscriptionId, 0)));
+
+      const state = await waitForState(workflowId, (s) => s.cycles === 24 && s.seenEventIds.includes('evt_failed_late_22'));
+      expect(state.cycles).toBe(24);
+      expect(state.creditsGranted).toBe(2400);
+      expect(state.status).toBe('active');
+      // The period only ever moves forward, whatever order the snapshots came in.
+      expect(state.currentPeriodEnd).toBe(START + 24 * MONTH);
+
+      const grants = fake.calls.filter((call) => call.name === 'grantCycleCredits').map((call) => call.input.invoice.id);
+      expect(new Set(grants).size).toBe(24);
+      expect(fake.grantedInvoices.size).toBe(24);
+      // The workflow's own dedup (carried across runs) keeps duplicates away from the activity entirely.
+      expect(grants).toHaveLength(24);
+      expect(fake.count('recordInvoicePaymentFailed')).toBe(0);
+
+      // Continued as new several times, each run's history bounded.
+      expect(state.run).toBeGreaterThan(5);
+      const latest = await env.client.workflow.getHandle(workflowId).describe();
+      expect(latest.runId).not.toBe(firstRunId);
+      const history = await env.client.workflow.getHandle(workflowId, latest.runId).fetchHistory();
+      expect(history.events!.length).toBeLessThan(400);
+
+      await handle.signal(
+        subscriptionEventSignal,
+        subEvent('evt_deleted', 'customer.subscription.deleted', START + 24 * MONTH + 60, snapshot(subscriptionId, 23, { status: 'canceled', canceledAt: START + 24 * MONTH })),
+      );
+      // A fresh handle: the time-skipping server does not follow the continue-as-new chain from the first run's handle.
+      const final = await env.client.workflow.getHandle(workflowId).result();
+      expect(final.status).toBe('canceled');
+      expect(final.cycles).toBe(24);
+    });
+  });
+
+  it('marks past_due on a failed payment (the recovery seam) and returns to active once paid', async () => {
+    const fake = fakeActivities();
+    await withWorker(fake.activities, async (taskQueue) => {
+      const subscriptionId = 'sub_dunning';
+      const workflowId = `subscription:t1:${subscriptionId}`;
+      const handle = await env.client.workflow.start(subscriptionWorkflow, { workflowId, taskQueue, args: [{ tenantId: 't1', subscriptionId, retry }] });
+      await handle.signal(subscriptionEventSignal, subEvent('e1', 'customer.subscription.created', START, snapshot(subscriptionId, 0)));
+      await handle.signal(subscriptionEventSignal, paid('e2', START + 10, invoice(subscriptionId, 0)));
+      await handle.signal(subscriptionEventSignal, failed('e3', START + MONTH + 10, invoice(subscriptionId, 1)));
+      const pastDue = await waitForState(workflowId, (s) => s.status === 'past_due');
+      expect(pastDue.paymentFailures).toEqual([{ invoiceId: 'in_1', at: START + MONTH + 10, attemptCount: 1 }]);
+      expect(fake.count('recordInvoicePaymentFailed')).toBe(1);
+      // An older snapshot still saying active arrives late: status stays past_due.
+      await handle.signal(subscriptionEventSignal, subEvent('e4', 'customer.subscription.updated', START + MONTH, snapshot(subscriptionId, 1)));
+      await handle.signal(subscriptionEventSignal, paid('e5', START + MONTH + 3 * 86400, invoice(subscriptionId, 1)));
+      const recovered = await waitForState(workflowId, (s) => s.cycles === 2);
+      expect(recovered.status).toBe('active');
+      await handle.terminate('test done');
+    });
+  });
+
+  it('cancel at period end stops renewal: the workflow ends at the period end without another cycle', async () => {
+    const fake = fakeActivities();
+    await withWorker(fake.activities, async (taskQueue) => {
+      const subscriptionId = 'sub_cancel';
+      const workflowId = `subscription:t1:${subscriptionId}`;
+      const handle = await env.client.workflow.start(subscriptionWorkflow, { workflowId, taskQueue, args: [{ tenantId: 't1', subscriptionId, retry }] });
+      await handle.signal(subscriptionEventSignal, subEvent('c1', 'customer.subscription.created', START, snapshot(subscriptionId, 0)));
+      await handle.signal(subscriptionEventSignal, paid('c2', START + 10, invoice(subscriptionId, 0)));
+      await waitForState(workflowId, (s) => s.cycles === 1);
+
+      const afterCancel = await handle.executeUpdate(cancelSubscriptionUpdate, { args: [{ atPeriodEnd: true }] });
+      expect(afterCancel.cancelAtPeriodEnd).toBe(true);
+      expect(afterCancel.status).toBe('active');
+      // Asking twice does not call Stripe twice.
+      await handle.executeUpdate(cancelSubscriptionUpdate, { args: [{ atPeriodEnd: true }] });
+      expect(fake.calls.filter((call) => call.name === 'cancelSubscription').map((call) => call.input)).toEqual([
+        { tenantId: 't1', subscriptionId, atPeriodEnd: true, requestNumber: 1 },
+      ]);
+
+      const before = Number(await env.currentTimeMs());
+      const final = await handle.result();
+      const elapsedDays = (Number(await env.currentTimeMs()) - before) / 86_400_000;
+      expect(final.status).toBe('canceled');
+      expect(final.cycles).toBe(1);
+      expect(fake.count('grantCycleCredits')).toBe(1);
+      expect(fake.count('retrieveSubscription')).toBe(1);
+      // Slept (in skipped time) until the period end, 20 days after the cancel was observed.
+      expect(elapsedDays).toBeGreaterThanOrEqual(19);
+      await expect(handle.executeUpdate(cancelSubscriptionUpdate, { args: [{ atPeriodEnd: false }] })).rejects.toThrow();
+    });
+  });
+});
