@@ -1,9 +1,14 @@
+import type { Client } from '@temporalio/client';
 import { createInvoiceActivities } from './invoice.js';
+import { createInvoiceImportActivities } from './invoice-import.js';
 import { createOrderActivities } from './order.js';
 import { createSubscriptionActivities } from './subscription.js';
 import { createTopUpActivities, type TopUpActivityDeps } from './topup.js';
 
-export type ActivityDeps = TopUpActivityDeps;
+export type ActivityDeps = TopUpActivityDeps & {
+  /** Activities that start or signal other workflows (the invoice import) use it; optional for tests. */
+  temporal?: Client;
+};
 
 /** Every activity gets its clients from here, so tests can hand in their own. */
 export function createActivities(deps: ActivityDeps) {
@@ -12,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createOrderActivities(deps),
     ...createSubscriptionActivities(deps),
     ...createInvoiceActivities(deps),
+    ...createInvoiceImportActivities(deps),
   };
 }
 

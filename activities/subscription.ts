@@ -27,7 +27,7 @@ export interface SubscriptionActivityDeps {
 }
 
 /** Added to the ledger's kind CHECK by migration 0002 (LedgerKind in schema.ts predates it). */
-const SUBSCRIPTION_CYCLE = 'subscription_cycle' as LedgerKind;
+const SUBSCRIPTION_CYCLE: LedgerKind = 'subscription_cycle';
 
 export const subscriptionInvoiceSourceKey = (invoiceId: string): string => `subscription_invoice:${invoiceId}`;
 
@@ -105,7 +105,7 @@ export function createSubscriptionActivities({ db, stripe }: SubscriptionActivit
         await recordPaidCycle(db, { ...cycle, priceId: priceId ?? null, currency, creditsGranted: 0 });
         return { outcome: 'no_account', credits: 0, currency, accountId };
       }
-      let granted = credits;
+      let granted: number;
       let outcome: GrantCycleResult['outcome'] = 'granted';
       try {
         const { entry, created } = await appendLedgerEntry(db, {

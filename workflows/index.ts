@@ -2,3 +2,4 @@ export { topUpWorkflow } from './topup.js';
 export { orderWorkflow } from './order.js';
 export { subscriptionWorkflow } from './subscription.js';
 export { invoiceWorkflow } from './invoice.js';
+export { invoiceImportWorkflow } from './invoice-import.js';

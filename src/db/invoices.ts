@@ -289,7 +289,8 @@ export async function upsertStripeInvoice(
             source: 'stripe',
             stripe_invoice_id: invoice.id,
             client_id: input.clientId,
-            status: toInvoiceStatus(invoice.status),
+            // A placeholder: the order-safe update below sets the real status together with paid_at.
+            status: 'draft',
             amount_due: invoice.amountDue,
             currency: invoice.currency,
             memo: invoice.description,

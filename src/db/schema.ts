@@ -47,7 +47,7 @@ export interface CreditBalancesTable {
   updated_at: UpdatedAt;
 }
 
-export type LedgerKind = 'top_up' | 'spend' | 'grant';
+export type LedgerKind = 'top_up' | 'spend' | 'grant' | 'subscription_cycle';
 
 export interface CreditLedgerTable {
   id: Generated<string>;

@@ -3,3 +3,4 @@ export const topUpWorkflowId = (tenantId: string, topUpId: string): string => `t
 export const orderWorkflowId = (tenantId: string, orderId: string): string => `order:${tenantId}:${orderId}`;
 export const subscriptionWorkflowId = (tenantId: string, subscriptionId: string): string => `subscription:${tenantId}:${subscriptionId}`;
 export const invoiceWorkflowId = (tenantId: string, invoiceId: string): string => `invoice:${tenantId}:${invoiceId}`;
+export const invoiceImportWorkflowId = (tenantId: string, importId: string): string => `invoice-import:${tenantId}:${importId}`;

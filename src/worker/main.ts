@@ -1,3 +1,4 @@
+import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfigOrExit } from '../config.js';
 import { createDb } from '../db/connection.js';
@@ -14,7 +15,8 @@ const worker = await createWorker({
   connection,
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
-  deps: { db, stripe: createStripeClient(config) },
+  // The worker's own connection doubles as a client for activities that signal workflows (invoice imports).
+  deps: { db, stripe: createStripeClient(config), temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }) },
   workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH,
 });
 

@@ -90,7 +90,7 @@ export async function createTestApp(overrides: Record<string, string> = {}): Pro
       connection: nativeConnection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      deps: { db, stripe },
+      deps: { db, stripe, temporal },
       workflowBundlePath: stack.workflowBundlePath ?? undefined,
     });
     running = { worker, run: worker.run(), connection: nativeConnection };

@@ -138,7 +138,6 @@ describe('subscriptions end to end (real Temporal, PostgreSQL, stripe-mock)', ()
 
     const detail = await waitFor(async () => {
       const response = await api(app, 'GET', `/v1/subscriptions/${subscriptionId}`, { key: app.keys.t1Admin });
-      if (process.env.DBG) console.log('DBG', response.status, JSON.stringify(response.body).slice(0, 1500));
       return response.status === 200 && response.body.cycles === 2 ? response.body : undefined;
     }, 'two paid cycles');
     expect(detail).toMatchObject({ id: subscriptionId, status: 'active', account_id: 'default', price_id: PRICE_ID, credits_granted: 1000, cancel_at_period_end: false });

@@ -211,7 +211,7 @@ describe('credit top-ups end to end (real Temporal, PostgreSQL, stripe-mock)', (
     const created = await createTopUp(900, 'usd', app.keys.t2Admin);
     const session = { id: created.body.checkout_session_id, tenantId: 't2', topUpId: created.body.id, amountTotal: 900, currency: 'usd' };
     const forged = await deliver(checkoutSessionEvent('checkout.session.completed', { ...session, tenantId: 't1' }, { account: 'acct_t2connected' }));
-    expect(forged.body).toMatchObject({ status: 'ignored', reason: 'tenant mismatch' });
+    expect(forged.body).toMatchObject({ status: 'ignored', reason: expect.stringContaining('tenant mismatch') });
     const response = await deliver(checkoutSessionEvent('checkout.session.completed', session, { account: 'acct_t2connected' }));
     expect(response.body).toMatchObject({ status: 'routed', workflowId: topUpWorkflowId('t2', created.body.id) });
     await waitFor(async () => ((await topUpStatus(created.body.id, app.keys.t2Admin)) === 'credited' ? true : undefined), 't2 credited');

@@ -118,10 +118,10 @@ async function withWorker<T>(activities: SubscriptionActivities, run: (taskQueue
 }
 
 async function waitForState(workflowId: string, done: (state: any) => boolean): Promise<any> {
-  for (let i = 0; i < 150; i++) {
+  for (let i = 0; i < 120; i++) {
     const state = await env.client.workflow.getHandle(workflowId).query(subscriptionStateQuery).catch(() => undefined);
     if (state && done(state)) return state;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 500));
   }
   const last = await env.client.workflow.getHandle(workflowId).query(subscriptionStateQuery).catch((e) => String(e));
   throw new Error(`timed out waiting for ${workflowId}: ${JSON.stringify(last).slice(0, 3000)}`);

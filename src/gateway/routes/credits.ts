@@ -59,7 +59,7 @@ const ledgerEntry = z
     id: z.string(),
     account_id: z.string(),
     currency: z.string(),
-    kind: z.enum(['top_up', 'spend', 'grant']),
+    kind: z.enum(['top_up', 'spend', 'grant', 'subscription_cycle']),
     amount: z.number().int(),
     balance_after: z.number().int(),
     description: z.string().nullable(),

@@ -10,6 +10,7 @@ import {
 import { Router } from 'express';
 import { findClient, findOrCreateClientByEmail } from '../../db/clients.js';
 import { findInvoice, insertManualInvoice, listInvoices, voidManualInvoice, type InvoiceDetails } from '../../db/invoices.js';
+import { IMPORT_ID_PATTERN, invoiceImportJson, readInvoiceImport, startInvoiceImport } from '../../invoices/imports.js';
 import { isTemporalUnavailable } from '../../temporal/errors.js';
 import { retryScheduleFromConfig } from '../../temporal/retry.js';
 import { invoiceWorkflowId } from '../../temporal/workflow-ids.js';
@@ -136,6 +137,33 @@ function failureType(error: WorkflowUpdateFailedError): string | undefined {
   }
   return undefined;
 }
+
+const startImportBody = z
+  .object({
+    since: dateOrDateTime.openapi({ description: 'Import Stripe invoices created at or after this time.', example: '2026-01-01T00:00:00Z' }),
+    page_size: z.number().int().min(1).max(100).optional().openapi({ description: 'Invoices per Stripe page (default 100).' }),
+  })
+  .strict()
+  .openapi('StartInvoiceImport');
+const importStarted = z.object({ id: z.string(), status_url: z.string() }).openapi('InvoiceImportStarted');
+const importJson = z
+  .object({
+    id: z.string(),
+    status: z.enum(['running', 'completed', 'failed']),
+    since: z.string(),
+    pages: z.number().int(),
+    listed: z.number().int(),
+    imported: z.number().int().openapi({ description: 'New or changed invoices handed to their invoice workflow.' }),
+    skipped: z.number().int().openapi({ description: 'Unchanged invoices (already up to date).' }),
+    ignored: z.number().int().openapi({ description: 'Platform-account invoices of other tenants (metadata tenant_id).' }),
+    failed: z.number().int(),
+    progress: z.number().openapi({ description: 'Share of the time range [since, newest invoice] covered so far, 0..1.' }),
+    newest_created_at: z.string().nullable(),
+    oldest_created_at: z.string().nullable(),
+    failures: z.array(z.object({ invoice_id: z.string(), error: z.string() })),
+    error: z.string().nullable(),
+  })
+  .openapi('InvoiceImport');
 
 export function invoiceRoutes(registry: OpenAPIRegistry, { config, db, temporal, authenticate, writeLimit }: RouteDeps): Router {
   const router = Router();
@@ -357,6 +385,76 @@ export function invoiceRoutes(registry: OpenAPIRegistry, { config, db, temporal,
         }
         temporalProblem(error);
       }
+    },
+  );
+
+  addRoute(
+    router,
+    registry,
+    {
+      method: 'post',
+      path: '/v1/invoices/imports',
+      summary: 'Import (backfill and reconcile) the Stripe invoices created since a time',
+      tags,
+      body: startImportBody,
+      headers: z.object({
+        'idempotency-key': z.string().min(1).max(255).optional().openapi({ description: 'Replays with the same key and since return the same import.' }),
+      }),
+      middleware: [authenticate, requireBackOffice(), writeLimit],
+      responses: {
+        202: jsonResponse('Import started (or the existing one for this Idempotency-Key)', importStarted),
+        400: problemResponse('Invalid since'),
+        503: problemResponse('Temporal unavailable; retry with the same Idempotency-Key'),
+      },
+    },
+    async ({ body, principal, raw }, res) => {
+      const since = Math.floor(Date.parse(body.since) / 1000);
+      if (since * 1000 > Date.now()) throw problems.validation([{ field: 'body.since', message: 'must not be in the future' }]);
+      let importId: string;
+      try {
+        ({ importId } = await temporal.withDeadline(deadline(), () =>
+          startInvoiceImport(temporal, {
+            tenantId: principal.tenantId,
+            since,
+            idempotencyKey: raw.header('idempotency-key') || undefined,
+            taskQueue: config.TEMPORAL_TASK_QUEUE,
+            retry,
+            ...(body.page_size !== undefined ? { pageSize: body.page_size } : {}),
+          }),
+        ));
+      } catch (error) {
+        temporalProblem(error);
+      }
+      const statusUrl = `/v1/invoices/imports/${importId}`;
+      res.status(202).location(statusUrl).json({ id: importId, status_url: statusUrl });
+    },
+  );
+
+  addRoute(
+    router,
+    registry,
+    {
+      method: 'get',
+      path: '/v1/invoices/imports/{id}',
+      summary: 'Progress of an invoice import: pages, imported, skipped, ignored, failed',
+      tags,
+      params: z.object({ id: z.string().regex(IMPORT_ID_PATTERN, 'not an import id') }),
+      middleware: [authenticate, requireBackOffice()],
+      responses: {
+        200: jsonResponse('The import', importJson),
+        404: problemResponse('Unknown import'),
+        503: problemResponse('Temporal (or, while it runs, the worker) unavailable; retry shortly'),
+      },
+    },
+    async ({ params, principal }, res) => {
+      let progress;
+      try {
+        progress = await temporal.withDeadline(deadline(), () => readInvoiceImport(temporal, principal.tenantId, params.id));
+      } catch (error) {
+        temporalProblem(error);
+      }
+      if (!progress) throw problems.notFound('import');
+      res.json(invoiceImportJson(progress));
     },
   );
 

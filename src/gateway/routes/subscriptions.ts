@@ -27,7 +27,7 @@ import { z } from '../zod.js';
 const STATUSES = ['incomplete', 'incomplete_expired', 'trialing', 'active', 'past_due', 'unpaid', 'canceled', 'paused'] as const;
 
 const accountId = z.string().min(1).max(200).optional().openapi({ description: 'Wallet to act on (API keys only; JWT users act on their own).' });
-const stripeId = (prefix: string) => z.string().regex(new RegExp(`^${prefix}_[A-Za-z0-9]{1,200}$`), `not a Stripe ${prefix}_ id`);
+const stripeId = (prefix: string) => z.string().regex(new RegExp(`^${prefix}_[A-Za-z0-9_]{1,200}$`), `not a Stripe ${prefix}_ id`);
 
 const priceJson = z
   .object({

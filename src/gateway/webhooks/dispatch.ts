@@ -19,8 +19,11 @@ export function mergeHandlerMaps(...maps: WebhookHandlerMap[]): WebhookHandlerMa
       const previous = merged[type];
       merged[type] = previous
         ? async (event, ctx) => {
-            const outcomes = [await previous(event, ctx), await handler(event, ctx)];
-            return outcomes.find((outcome) => outcome.status === 'routed') ?? outcomes[outcomes.length - 1]!;
+            const first = await previous(event, ctx);
+            const second = await handler(event, ctx);
+            if (first.status === 'routed') return first;
+            if (second.status === 'routed') return second;
+            return { status: 'ignored', reason: `${first.reason}; ${second.reason}` };
           }
         : handler;
     }
