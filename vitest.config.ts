@@ -10,5 +10,6 @@ export default defineConfig({
     teardownTimeout: 60_000,
     // Installs missing tools, starts Postgres + Temporal dev server + stripe-mock + mail catcher, bundles workflows.
     globalSetup: ['test/global-setup.ts'],
+    reporters: ['default', './test/reporters/summary-line.ts'],
   },
 });
