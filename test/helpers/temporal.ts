@@ -1,4 +1,6 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll } from 'vitest';
 import { registerSearchAttributes } from '../../src/devstack/temporal.js';
 import { getStack } from './stack.js';
 
@@ -16,4 +18,35 @@ export function workflowBundleOption(): { workflowBundle: { codePath: string } }
   const codePath = getStack().workflowBundlePath;
   if (!codePath) throw new Error('global setup did not bundle workflows/index.ts');
   return { workflowBundle: { codePath } };
+}
+
+/**
+ * One time-skipping server per test file, plus a worker per test on its own task queue:
+ *   const suite = timeSkippingSuite('order');
+ *   await suite.withWorker(activities, async (taskQueue) => { ... suite.env.client ... });
+ */
+export function timeSkippingSuite(name: string) {
+  let env: TestWorkflowEnvironment | undefined;
+  let counter = 0;
+  beforeAll(async () => {
+    env = await timeSkippingEnvironment();
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+  return {
+    get env(): TestWorkflowEnvironment {
+      if (!env) throw new Error('time-skipping environment not started yet');
+      return env;
+    },
+    /** A unique task queue per call, so workers of different tests never pick up each other's tasks. */
+    nextTaskQueue(): string {
+      return `${name}-test-${++counter}`;
+    },
+    async withWorker<T>(activities: object, run: (taskQueue: string) => Promise<T>): Promise<T> {
+      const taskQueue = this.nextTaskQueue();
+      const worker = await Worker.create({ connection: this.env.nativeConnection, taskQueue, activities, ...workflowBundleOption() });
+      return worker.runUntil(run(taskQueue));
+    },
+  };
 }

@@ -1,22 +1,12 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { InvoiceImportActivities } from '../../activities/invoice-import.js';
 import type { InvoiceImportPageInput } from '../../activities/invoice-import-types.js';
 import { invoiceImportProgressQuery, invoiceImportWorkflow } from '../../workflows/invoice-import.js';
-import { timeSkippingEnvironment, workflowBundleOption } from '../helpers/temporal.js';
+import { timeSkippingSuite, workflowBundleOption } from '../helpers/temporal.js';
 
-let env: TestWorkflowEnvironment;
-let counter = 0;
-
-beforeAll(async () => {
-  env = await timeSkippingEnvironment();
-});
-
-afterAll(async () => {
-  await env?.teardown();
-});
+const suite = timeSkippingSuite('invoice-import');
 
 /** A fake Stripe listing of `total` invoices (newest first) whose page handler imports odd ones and skips even ones. */
 function fakePages(total: number, options: { failAfter?: string } = {}) {
@@ -49,13 +39,13 @@ function fakePages(total: number, options: { failAfter?: string } = {}) {
 }
 
 async function run(activities: InvoiceImportActivities, input: { pageSize: number; pagesPerRun: number }) {
-  const taskQueue = `invoice-import-test-${++counter}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, activities, ...workflowBundleOption() });
+  const taskQueue = suite.nextTaskQueue();
+  const worker = await Worker.create({ connection: suite.env.nativeConnection, taskQueue, activities, ...workflowBundleOption() });
   return worker.runUntil(async () => {
-    const handle = await env.client.workflow.start(invoiceImportWorkflow, {
-      workflowId: `invoice-import:t1:imp_${counter}`,
+    const handle = await suite.env.client.workflow.start(invoiceImportWorkflow, {
+      workflowId: `invoice-import:t1:imp_${taskQueue}`,
       taskQueue,
-      args: [{ tenantId: 't1', importId: `imp_${counter}`, since: 5_000, retry: { intervalsMs: [1000] }, ...input }],
+      args: [{ tenantId: 't1', importId: `imp_${taskQueue}`, since: 5_000, retry: { intervalsMs: [1000] }, ...input }],
     });
     const result = await handle.result();
     // The latest run (after continue-as-new) answers the query with the same final progress.

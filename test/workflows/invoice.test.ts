@@ -1,7 +1,5 @@
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { InvoiceActivities } from '../../activities/invoice.js';
 import type { InvoiceEvent, InvoiceRecord, StripeInvoiceEvent, StripeInvoiceSnapshot } from '../../activities/invoice-types.js';
 import { mergeStripeView, paidAtMsOf, toInvoiceStatus } from '../../workflows/invoice-state.js';
@@ -13,7 +11,7 @@ import {
   invoiceWorkflow,
   type InvoiceState,
 } from '../../workflows/invoice.js';
-import { timeSkippingEnvironment, workflowBundleOption } from '../helpers/temporal.js';
+import { timeSkippingSuite } from '../helpers/temporal.js';
 
 /** The activity clock the fakes report (workflow code takes its "now" from activity results). */
 const NOW_MS = 1_800_000_000_000;
@@ -185,25 +183,14 @@ function permutations<T>(items: T[]): T[][] {
 }
 
 const retry = { intervalsMs: [100, 200] };
-let env: TestWorkflowEnvironment;
-let counter = 0;
+const suite = timeSkippingSuite('invoice');
 
-beforeAll(async () => {
-  env = await timeSkippingEnvironment();
-});
-
-afterAll(async () => {
-  await env?.teardown();
-});
-
-async function withWorker<T>(activities: InvoiceActivities, run: (taskQueue: string) => Promise<T>): Promise<T> {
-  const taskQueue = `invoice-test-${++counter}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, activities, ...workflowBundleOption() });
-  return worker.runUntil(run(taskQueue));
+function withWorker<T>(activities: InvoiceActivities, run: (taskQueue: string) => Promise<T>): Promise<T> {
+  return suite.withWorker(activities, run);
 }
 
 async function start(taskQueue: string, invoiceId: string, source: 'stripe' | 'manual') {
-  return env.client.workflow.start(invoiceWorkflow, {
+  return suite.env.client.workflow.start(invoiceWorkflow, {
     workflowId: `invoice:t1:${invoiceId}`,
     taskQueue,
     args: [{ tenantId: 't1', invoiceId, source, retry }],
@@ -274,7 +261,7 @@ describe('Invoice workflow', () => {
       const handle = await start(taskQueue, 'inv_due', 'manual');
       const loaded = await until(handle, (state) => state.status === 'pending');
       expect(loaded.overdue).toBe(false);
-      await env.sleep(4 * DAY_MS);
+      await suite.env.sleep(4 * DAY_MS);
       const state = await until(handle, (s) => s.overdue);
       expect(state).toMatchObject({ status: 'pending', overdue: true, overdueReason: 'due_date_passed' });
       expect(state.eventLog.filter((entry) => entry.type === 'overdue')).toHaveLength(1);

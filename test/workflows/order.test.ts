@@ -1,11 +1,9 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/activity';
-import { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OrderActivities } from '../../activities/order.js';
 import { createPaymentIntentUpdate, orderStateQuery, orderStripeEventSignal, orderWorkflow, refundUpdate } from '../../workflows/order.js';
-import { timeSkippingEnvironment, workflowBundleOption } from '../helpers/temporal.js';
+import { timeSkippingSuite } from '../helpers/temporal.js';
 
 function fakeActivities(options: { refundFails?: boolean } = {}) {
   const calls: Array<{ name: string; input: any }> = [];
@@ -49,26 +47,15 @@ function fakeActivities(options: { refundFails?: boolean } = {}) {
 }
 
 const retry = { intervalsMs: [100, 200] };
-let env: TestWorkflowEnvironment;
-let counter = 0;
+const suite = timeSkippingSuite('order');
 
-beforeAll(async () => {
-  env = await timeSkippingEnvironment();
-});
-
-afterAll(async () => {
-  await env?.teardown();
-});
-
-async function withWorker<T>(activities: OrderActivities, run: (taskQueue: string) => Promise<T>): Promise<T> {
-  const taskQueue = `order-test-${++counter}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, activities, ...workflowBundleOption() });
-  return worker.runUntil(run(taskQueue));
+function withWorker<T>(activities: OrderActivities, run: (taskQueue: string) => Promise<T>): Promise<T> {
+  return suite.withWorker(activities, run);
 }
 
 /** The time-skipping server has no update-with-start: start, then update. */
 async function paidOrder(taskQueue: string, orderId: string, captured = 1000) {
-  const handle = await env.client.workflow.start(orderWorkflow, {
+  const handle = await suite.env.client.workflow.start(orderWorkflow, {
     workflowId: `order:t1:${orderId}`,
     taskQueue,
     args: [{ tenantId: 't1', orderId, origin: 'api', retry }],
@@ -150,7 +137,7 @@ describe('Order workflow', () => {
   it('rejects refunds before payment', async () => {
     const fake = fakeActivities();
     await withWorker(fake.activities, async (taskQueue) => {
-      const handle = await env.client.workflow.start(orderWorkflow, { workflowId: 'order:t1:o4', taskQueue, args: [{ tenantId: 't1', orderId: 'o4', origin: 'api', retry }] });
+      const handle = await suite.env.client.workflow.start(orderWorkflow, { workflowId: 'order:t1:o4', taskQueue, args: [{ tenantId: 't1', orderId: 'o4', origin: 'api', retry }] });
       await handle.executeUpdate(createPaymentIntentUpdate, { args: [{ amount: 1000, currency: 'usd' }] });
       expect(await failureType(handle.executeUpdate(refundUpdate, { args: [{ requestKey: 'x', reason: 'other' }] }))).toBe('payment_not_refundable');
       await handle.terminate();

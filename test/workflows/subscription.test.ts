@@ -1,6 +1,4 @@
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SubscriptionActivities } from '../../activities/subscription.js';
 import type { InvoiceSnapshot, SubscriptionEvent, SubscriptionSnapshot } from '../../activities/subscription-types.js';
 import {
@@ -9,7 +7,7 @@ import {
   subscriptionStateQuery,
   subscriptionWorkflow,
 } from '../../workflows/subscription.js';
-import { timeSkippingEnvironment, workflowBundleOption } from '../helpers/temporal.js';
+import { timeSkippingSuite } from '../helpers/temporal.js';
 
 const MONTH = 30 * 24 * 60 * 60;
 const START = 1_900_000_000;
@@ -100,30 +98,19 @@ const paid = (eventId: string, created: number, inv: InvoiceSnapshot): Subscript
 const failed = (eventId: string, created: number, inv: InvoiceSnapshot): SubscriptionEvent => ({ kind: 'invoice', eventId, type: 'invoice.payment_failed', created, invoice: inv });
 
 const retry = { intervalsMs: [100, 200] };
-let env: TestWorkflowEnvironment;
-let counter = 0;
+const suite = timeSkippingSuite('subscription');
 
-beforeAll(async () => {
-  env = await timeSkippingEnvironment();
-});
-
-afterAll(async () => {
-  await env?.teardown();
-});
-
-async function withWorker<T>(activities: SubscriptionActivities, run: (taskQueue: string) => Promise<T>): Promise<T> {
-  const taskQueue = `subscription-test-${++counter}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, activities, ...workflowBundleOption() });
-  return worker.runUntil(run(taskQueue));
+function withWorker<T>(activities: SubscriptionActivities, run: (taskQueue: string) => Promise<T>): Promise<T> {
+  return suite.withWorker(activities, run);
 }
 
 async function waitForState(workflowId: string, done: (state: any) => boolean): Promise<any> {
   for (let i = 0; i < 120; i++) {
-    const state = await env.client.workflow.getHandle(workflowId).query(subscriptionStateQuery).catch(() => undefined);
+    const state = await suite.env.client.workflow.getHandle(workflowId).query(subscriptionStateQuery).catch(() => undefined);
     if (state && done(state)) return state;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  const last = await env.client.workflow.getHandle(workflowId).query(subscriptionStateQuery).catch((e) => String(e));
+  const last = await suite.env.client.workflow.getHandle(workflowId).query(subscriptionStateQuery).catch((e) => String(e));
   throw new Error(`timed out waiting for ${workflowId}: ${JSON.stringify(last).slice(0, 3000)}`);
 }
 
@@ -133,7 +120,7 @@ describe('Subscription workflow', () => {
     await withWorker(fake.activities, async (taskQueue) => {
       const subscriptionId = 'sub_24';
       const workflowId = `subscription:t1:${subscriptionId}`;
-      const handle = await env.client.workflow.start(subscriptionWorkflow, {
+      const handle = await suite.env.client.workflow.start(subscriptionWorkflow, {
         workflowId,
         taskQueue,
         args: [{ tenantId: 't1', subscriptionId, retry, continueAsNewAfterEvents: 10 }],
@@ -174,9 +161,9 @@ describe('Subscription workflow', () => {
 
       // Continued as new several times, each run's history bounded.
       expect(state.run).toBeGreaterThan(5);
-      const latest = await env.client.workflow.getHandle(workflowId).describe();
+      const latest = await suite.env.client.workflow.getHandle(workflowId).describe();
       expect(latest.runId).not.toBe(firstRunId);
-      const history = await env.client.workflow.getHandle(workflowId, latest.runId).fetchHistory();
+      const history = await suite.env.client.workflow.getHandle(workflowId, latest.runId).fetchHistory();
       expect(history.events!.length).toBeLessThan(400);
 
       await handle.signal(
@@ -184,7 +171,7 @@ describe('Subscription workflow', () => {
         subEvent('evt_deleted', 'customer.subscription.deleted', START + 24 * MONTH + 60, snapshot(subscriptionId, 23, { status: 'canceled', canceledAt: START + 24 * MONTH })),
       );
       // A fresh handle: the time-skipping server does not follow the continue-as-new chain from the first run's handle.
-      const final = await env.client.workflow.getHandle(workflowId).result();
+      const final = await suite.env.client.workflow.getHandle(workflowId).result();
       expect(final.status).toBe('canceled');
       expect(final.cycles).toBe(24);
     });
@@ -195,7 +182,7 @@ describe('Subscription workflow', () => {
     await withWorker(fake.activities, async (taskQueue) => {
       const subscriptionId = 'sub_dunning';
       const workflowId = `subscription:t1:${subscriptionId}`;
-      const handle = await env.client.workflow.start(subscriptionWorkflow, { workflowId, taskQueue, args: [{ tenantId: 't1', subscriptionId, retry }] });
+      const handle = await suite.env.client.workflow.start(subscriptionWorkflow, { workflowId, taskQueue, args: [{ tenantId: 't1', subscriptionId, retry }] });
       await handle.signal(subscriptionEventSignal, subEvent('e1', 'customer.subscription.created', START, snapshot(subscriptionId, 0)));
       await handle.signal(subscriptionEventSignal, paid('e2', START + 10, invoice(subscriptionId, 0)));
       await handle.signal(subscriptionEventSignal, failed('e3', START + MONTH + 10, invoice(subscriptionId, 1)));
@@ -216,7 +203,7 @@ describe('Subscription workflow', () => {
     await withWorker(fake.activities, async (taskQueue) => {
       const subscriptionId = 'sub_cancel';
       const workflowId = `subscription:t1:${subscriptionId}`;
-      const handle = await env.client.workflow.start(subscriptionWorkflow, { workflowId, taskQueue, args: [{ tenantId: 't1', subscriptionId, retry }] });
+      const handle = await suite.env.client.workflow.start(subscriptionWorkflow, { workflowId, taskQueue, args: [{ tenantId: 't1', subscriptionId, retry }] });
       await handle.signal(subscriptionEventSignal, subEvent('c1', 'customer.subscription.created', START, snapshot(subscriptionId, 0)));
       await handle.signal(subscriptionEventSignal, paid('c2', START + 10, invoice(subscriptionId, 0)));
       await waitForState(workflowId, (s) => s.cycles === 1);
@@ -230,9 +217,9 @@ describe('Subscription workflow', () => {
         { tenantId: 't1', subscriptionId, atPeriodEnd: true, requestNumber: 1 },
       ]);
 
-      const before = Number(await env.currentTimeMs());
+      const before = Number(await suite.env.currentTimeMs());
       const final = await handle.result();
-      const elapsedDays = (Number(await env.currentTimeMs()) - before) / 86_400_000;
+      const elapsedDays = (Number(await suite.env.currentTimeMs()) - before) / 86_400_000;
       expect(final.status).toBe('canceled');
       expect(final.cycles).toBe(1);
       expect(fake.count('grantCycleCredits')).toBe(1);

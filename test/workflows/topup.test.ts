@@ -1,10 +1,8 @@
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TopUpActivities } from '../../activities/topup.js';
 import type { CheckoutSessionEvent } from '../../activities/topup-types.js';
 import { checkoutSessionEventSignal, createCheckoutSessionUpdate, topUpStateQuery, topUpWorkflow } from '../../workflows/topup.js';
-import { timeSkippingEnvironment, workflowBundleOption } from '../helpers/temporal.js';
+import { timeSkippingSuite } from '../helpers/temporal.js';
 
 /** Records every activity call; the ledger's "exactly once" is simulated by the set of credited sessions. */
 function fakeActivities() {
@@ -55,34 +53,18 @@ function fakeActivities() {
 }
 
 const retry = { intervalsMs: [100, 200] };
-let env: TestWorkflowEnvironment;
-let counter = 0;
+const suite = timeSkippingSuite('topup');
 
-beforeAll(async () => {
-  env = await timeSkippingEnvironment();
-});
-
-afterAll(async () => {
-  await env?.teardown();
-});
-
-async function withWorker<T>(activities: TopUpActivities, run: (taskQueue: string) => Promise<T>): Promise<T> {
-  const taskQueue = `topup-test-${++counter}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    activities,
-    ...workflowBundleOption(),
-  });
-  return worker.runUntil(run(taskQueue));
+function withWorker<T>(activities: TopUpActivities, run: (taskQueue: string) => Promise<T>): Promise<T> {
+  return suite.withWorker(activities, run);
 }
 
 /** The time-skipping server has no update-with-start (ExecuteMultiOperation); integration tests cover that path. */
 async function startTopUp(taskQueue: string, topUpId: string) {
   const workflowId = `topup:t1:${topUpId}`;
-  const handle = await env.client.workflow
+  const handle = await suite.env.client.workflow
     .start(topUpWorkflow, { workflowId, taskQueue, args: [{ tenantId: 't1', topUpId, accountId: 'acct_1', retry }] })
-    .catch(() => env.client.workflow.getHandle<typeof topUpWorkflow>(workflowId));
+    .catch(() => suite.env.client.workflow.getHandle<typeof topUpWorkflow>(workflowId));
   const session = await handle.executeUpdate(createCheckoutSessionUpdate, {
     args: [{ accountId: 'acct_1', amount: 1234, currency: 'usd', successUrl: 'https://app.test/s', cancelUrl: 'https://app.test/c' }],
   });
@@ -128,9 +110,9 @@ describe('TopUp workflow', () => {
     const fake = fakeActivities();
     await withWorker(fake.activities, async (taskQueue) => {
       const { handle } = await startTopUp(taskQueue, 'tu_c');
-      const before = await env.currentTimeMs();
+      const before = await suite.env.currentTimeMs();
       const state = await handle.result();
-      const elapsedHours = (Number(await env.currentTimeMs()) - Number(before)) / 3_600_000;
+      const elapsedHours = (Number(await suite.env.currentTimeMs()) - Number(before)) / 3_600_000;
       expect(state.status).toBe('expired');
       expect(elapsedHours).toBeGreaterThanOrEqual(24);
       expect(fake.names()).toContain('retrieveCheckoutSession');
@@ -166,7 +148,7 @@ describe('TopUp workflow', () => {
     await withWorker(fake.activities, async (taskQueue) => {
       const { session, handle } = await startTopUp(taskQueue, 'tu_f');
       await handle.signal(checkoutSessionEventSignal, event({ eventId: 'evt_p', sessionId: session.id, paymentStatus: 'unpaid' }));
-      await env.sleep('2 days');
+      await suite.env.sleep('2 days');
       expect((await handle.query(topUpStateQuery)).status).toBe('processing');
       await handle.signal(checkoutSessionEventSignal, event({ eventId: 'evt_f', sessionId: session.id, type: 'checkout.session.async_payment_failed' }));
       const state = await handle.result();
@@ -178,7 +160,7 @@ describe('TopUp workflow', () => {
   it('drops events for a top-up this system never created', async () => {
     const fake = fakeActivities();
     await withWorker(fake.activities, async (taskQueue) => {
-      const handle = await env.client.workflow.signalWithStart(topUpWorkflow, {
+      const handle = await suite.env.client.workflow.signalWithStart(topUpWorkflow, {
         workflowId: 'topup:t1:tu_unknown',
         taskQueue,
         args: [{ tenantId: 't1', topUpId: 'tu_unknown', retry }],
