@@ -8,6 +8,7 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/connection.js';
 import type { Logger } from '../logger.js';
 import { createStripeClient } from '../stripe/client.js';
+import { isTemporalUnavailable } from '../temporal/errors.js';
 import { createAuthenticator } from './auth.js';
 import { buildOpenApiDocument, DOCS_HTML, DOCS_JS } from './openapi.js';
 import { HttpProblem } from './problem.js';
@@ -73,6 +74,9 @@ const problemHandler: ErrorRequestHandler = (error, req, res, _next) => {
   else if (error?.type === 'entity.too.large') problem = new HttpProblem(413, 'payload_too_large', 'The request body is too large.');
   else if (error?.type === 'encoding.unsupported' || error?.type === 'charset.unsupported') {
     problem = new HttpProblem(415, 'unsupported_encoding', 'The request body encoding is not supported.');
+  } else if (isTemporalUnavailable(error)) {
+    log?.warn({ err: error }, 'Temporal unavailable');
+    problem = new HttpProblem(503, 'temporal_unavailable', 'The workflow engine is unreachable; retry shortly.', { headers: { 'Retry-After': '5' } });
   } else if (isDatabaseUnavailable(error)) {
     log?.warn({ err: error }, 'database unavailable');
     problem = new HttpProblem(503, 'database_unavailable', 'The database is unreachable; retry shortly.', { headers: { 'Retry-After': '5' } });
