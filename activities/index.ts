@@ -2,12 +2,15 @@ import type { Client } from '@temporalio/client';
 import { createInvoiceActivities } from './invoice.js';
 import { createInvoiceImportActivities } from './invoice-import.js';
 import { createOrderActivities } from './order.js';
+import { createRecoveryActivities, type RecoveryMessenger } from './recovery.js';
 import { createSubscriptionActivities } from './subscription.js';
 import { createTopUpActivities, type TopUpActivityDeps } from './topup.js';
 
 export type ActivityDeps = TopUpActivityDeps & {
   /** Activities that start or signal other workflows (the invoice import) use it; optional for tests. */
   temporal?: Client;
+  /** The messaging layer bound to its config, for recovery campaigns (see RecoveryMessenger). */
+  messaging?: RecoveryMessenger;
 };
 
 /** Every activity gets its clients from here, so tests can hand in their own. */
@@ -18,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSubscriptionActivities(deps),
     ...createInvoiceActivities(deps),
     ...createInvoiceImportActivities(deps),
+    ...createRecoveryActivities(deps),
   };
 }
 

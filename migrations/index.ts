@@ -5,6 +5,8 @@ import * as m0003 from './0003_orders.js';
 import * as m0004 from './0004_connect.js';
 import * as m0005 from './0005_invoices.js';
 import * as m0006 from './0006_financial_summary.js';
+import * as m0007 from './0007_messaging.js';
+import * as m0008 from './0008_recoveries.js';
 
 /** Every migration, in order. Listed statically so the same code runs under tsx, vitest and a bundler. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +16,6 @@ export const migrations: Record<string, Migration> = {
   '0004_connect': m0004,
   '0005_invoices': m0005,
   '0006_financial_summary': m0006,
+  '0007_messaging': m0007,
+  '0008_recoveries': m0008,
 };

@@ -119,6 +119,13 @@ export const configSchema = z
     TWILIO_API_SECRET: optionalString,
     TWILIO_MESSAGING_SERVICE_SID: optionalString,
     TWILIO_FROM_NUMBER: optionalString,
+    /** scheme://host[:port] replacing https://api.twilio.com (tests point it at Prism). Default: unset (Twilio). */
+    TWILIO_API_BASE_URL: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL like http://127.0.0.1:4010' })
+      .optional()
+      .transform((value) => (value === undefined ? undefined : new URL(value).origin)),
+    /** HMAC key for unsubscribe links (src/messaging/links.ts); when unset one is derived from STRIPE_SECRET_KEY (HKDF). */
+    MESSAGING_LINK_SECRET: optionalString.refine((value) => value === undefined || value.length >= 32, 'must be at least 32 characters'),
   });
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Runs once per `vitest run`, in the main process: resolves (installing into .tools/ if needed) the
  * Temporal CLI, the Temporal test server and stripe-mock; starts an ephemeral PostgreSQL, a headless
- * Temporal dev server with our search attributes, stripe-mock and a mail catcher; pre-bundles the
+ * Temporal dev server with our search attributes, stripe-mock, a mail catcher and Prism (Twilio API mock); pre-bundles the
  * workflow code; and hands all of it to tests as `inject('stack')` (see test/helpers/stack.ts).
  *
  * Set TEST_STACK_LOGS=1 to see the servers' output.
@@ -15,6 +15,7 @@ import { startMailViewer } from '../src/devstack/mail.js';
 import { startEmbeddedPostgres } from '../src/devstack/postgres.js';
 import type { Output } from '../src/devstack/processes.js';
 import { startStripeMock, stripeMockEnv } from '../src/devstack/stripe-mock.js';
+import { startTwilioMock } from '../src/devstack/prism.js';
 import { startTemporalDevServer } from '../src/devstack/temporal.js';
 import { PROJECT_ROOT, resolveTool } from '../src/tools/resolve.js';
 import type { StackInfo } from './helpers/stack.js';
@@ -22,6 +23,9 @@ import type { StackInfo } from './helpers/stack.js';
 const TEST_STRIPE_SECRET_KEY = 'sk_test_123';
 const TEST_WEBHOOK_SECRET = 'whsec_test_0123456789abcdef0123456789abcdef';
 const STRIPE_API_VERSION = '2026-10-28.endive';
+const TEST_TWILIO_ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef';
+const TEST_TWILIO_AUTH_TOKEN = 'test_twilio_auth_token_0123456789';
+const TEST_TWILIO_FROM_NUMBER = '+15005550006';
 
 const log = (msg: string) => process.stderr.write(`[test-stack] ${msg}\n`);
 
@@ -72,11 +76,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
       stripeMock: await resolveTool('stripe-mock', { install: true, log }),
     };
 
-    const [pg, temporal, stripe, mail, workflowBundlePath] = await settleAll([
+    const [pg, temporal, stripe, mail, twilioMock, workflowBundlePath] = await settleAll([
       startEmbeddedPostgres({ dataDir: path.join(tmp, 'postgres'), persistent: false, output, log }).then(track),
       startTemporalDevServer({ headless: true, executable: tools.temporal, output, log }).then(track),
       startStripeMock({ executable: tools.stripeMock, output, log }).then(track),
       startMailViewer({ dir: path.join(tmp, 'mail'), log: () => undefined }).then(track),
+      startTwilioMock({ output }).then(track),
       bundleWorkflows(tmp),
     ]);
 
@@ -91,6 +96,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
       STRIPE_API_VERSION,
       ...stripeMockEnv(stripe),
       SMTP_URL: mail.smtpUrl,
+      TWILIO_API_BASE_URL: twilioMock.baseUrl,
+      TWILIO_ACCOUNT_SID: TEST_TWILIO_ACCOUNT_SID,
+      TWILIO_AUTH_TOKEN: TEST_TWILIO_AUTH_TOKEN,
+      TWILIO_FROM_NUMBER: TEST_TWILIO_FROM_NUMBER,
       ...(workflowBundlePath ? { WORKFLOW_BUNDLE_PATH: workflowBundlePath } : {}),
     };
     const stack: StackInfo = {
@@ -109,6 +118,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       },
       smtpUrl: mail.smtpUrl,
       mailApiUrl: `${mail.webUrl}/api/messages`,
+      twilioApiUrl: twilioMock.baseUrl,
       tools,
       workflowBundlePath,
       env,

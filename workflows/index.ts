@@ -3,3 +3,4 @@ export { orderWorkflow } from './order.js';
 export { subscriptionWorkflow } from './subscription.js';
 export { invoiceWorkflow } from './invoice.js';
 export { invoiceImportWorkflow } from './invoice-import.js';
+export { recoveryWorkflow } from './recovery.js';

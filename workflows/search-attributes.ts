@@ -5,3 +5,5 @@ export const CustomerIdKey = defineSearchAttributeKey('CustomerId', SearchAttrib
 export const InvoiceIdKey = defineSearchAttributeKey('InvoiceId', SearchAttributeType.KEYWORD);
 export const StatusKey = defineSearchAttributeKey('Status', SearchAttributeType.KEYWORD);
 export const InvoiceStatusKey = defineSearchAttributeKey('InvoiceStatus', SearchAttributeType.KEYWORD);
+export const CampaignStatusKey = defineSearchAttributeKey('CampaignStatus', SearchAttributeType.KEYWORD);
+export const NextStepAtKey = defineSearchAttributeKey('NextStepAt', SearchAttributeType.DATETIME);

@@ -18,9 +18,11 @@ import { connectRoutes } from './routes/connect.js';
 import { creditRoutes } from './routes/credits.js';
 import { invoiceRoutes } from './routes/invoices.js';
 import { orderRoutes } from './routes/orders.js';
+import { recoveryRoutes } from './routes/recoveries.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
 import { healthRoutes } from './routes/health.js';
 import { webhookRouter } from './routes/webhooks.js';
+import { twilioWebhookRouter, unsubscribeRouter } from './routes/messaging-webhooks.js';
 
 export interface GatewayDeps {
   config: Config;
@@ -111,7 +113,11 @@ export function createApp({ config, db, temporal, log, stripe = createStripeClie
   // First and before express.json: the webhook route needs the raw bytes for the signature, and its caller
   // is Stripe, not a browser, so it skips the browser security headers below (measured on the ingest bench).
   app.use(webhookRouter({ config, db, temporal, log }));
+  // Twilio posts urlencoded forms (signed over the parsed params); the router parses its own bodies.
+  app.use(twilioWebhookRouter({ config, db, log }));
   app.use(helmet());
+  // Public unsubscribe pages (browser-facing, so after helmet); the signed token in the link authorises them.
+  app.use(unsubscribeRouter({ config, db, log }));
 
   app.use(healthRoutes({ db, temporal, version, timeoutMs: 2_000 }));
 
@@ -125,6 +131,7 @@ export function createApp({ config, db, temporal, log, stripe = createStripeClie
   app.use(adminRoutes(registry, routeDeps));
   app.use(connectRoutes(registry, routeDeps));
   app.use(invoiceRoutes(registry, routeDeps));
+  app.use(recoveryRoutes(registry, routeDeps));
 
   const openApiDocument = buildOpenApiDocument(registry, version, config.PUBLIC_BASE_URL);
   app.get('/openapi.json', (_req, res) => {

@@ -9,4 +9,6 @@ export const SEARCH_ATTRIBUTE_DEFINITIONS = [
   { name: 'InvoiceId', type: 'Keyword' },
   { name: 'Status', type: 'Keyword' },
   { name: 'InvoiceStatus', type: 'Keyword' },
+  { name: 'CampaignStatus', type: 'Keyword' },
+  { name: 'NextStepAt', type: 'Datetime' },
 ] as const;

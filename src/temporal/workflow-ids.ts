@@ -4,3 +4,5 @@ export const orderWorkflowId = (tenantId: string, orderId: string): string => `o
 export const subscriptionWorkflowId = (tenantId: string, subscriptionId: string): string => `subscription:${tenantId}:${subscriptionId}`;
 export const invoiceWorkflowId = (tenantId: string, invoiceId: string): string => `invoice:${tenantId}:${invoiceId}`;
 export const invoiceImportWorkflowId = (tenantId: string, importId: string): string => `invoice-import:${tenantId}:${importId}`;
+/** `campaignId` is itself a business key such as `invoice:<id>` or `txn:<reference>`. */
+export const recoveryWorkflowId = (tenantId: string, campaignId: string): string => `recovery:${tenantId}:${campaignId}`;

@@ -19,6 +19,8 @@ export interface StackInfo {
   /** Mail catcher: SMTP for SMTP_URL, and GET/DELETE `${mailApiUrl}` to read/clear captured messages. */
   smtpUrl: string;
   mailApiUrl: string;
+  /** Prism serving the Twilio REST API mock (../shared/twilio/twilio_api_v2010.json); also TWILIO_API_BASE_URL in env. */
+  twilioApiUrl: string;
   /** Absolute paths of the resolved executables (start your own servers with them). */
   tools: { temporal: string; temporalTestServer: string; stripeMock: string };
   /** Pre-bundled workflows/index.ts (Worker.create({ workflowBundle: { codePath } })), or null if absent. */

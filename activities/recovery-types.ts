@@ -1,0 +1,65 @@
+/** Types shared by the Recovery workflow, its activities, the repository and the gateway. No runtime code. */
+import type { Channel, SendOutcome } from '../src/messaging/types.js';
+
+export type RecoveryItemKind = 'invoice' | 'subscription_invoice' | 'order' | 'transaction';
+
+export type CampaignStatus = 'active' | 'paused' | 'snoozed' | 'paid' | 'cancelled' | 'expired' | 'exhausted';
+
+/** Where the news of a payment came from. */
+export type PaidVia = 'webhook' | 'invoice' | 'subscription' | 'order' | 'manual' | 'detected';
+
+export interface RecoveryCustomer {
+  email?: string | null;
+  phone?: string | null;
+  /** IANA zone for quiet hours; UTC when unknown. */
+  timeZone?: string | null;
+  /** Our client / customer id, for the CustomerId search attribute and reporting. */
+  id?: string | null;
+  name?: string | null;
+}
+
+export interface RecoveryItem {
+  kind: RecoveryItemKind;
+  /** The invoice id, order id, or the caller's transaction reference. */
+  ref: string;
+}
+
+/** One send attempt on one channel, as the workflow saw it. */
+export interface RecoveryMessageRecord {
+  step: number;
+  channel: Channel;
+  atMs: number;
+  outcome: SendOutcome;
+  /** The step was sent on this channel because the scheduled one could not be used. */
+  fallbackFor?: Channel;
+}
+
+/** What the campaign row is written from (insert on first record, then updates). */
+export interface CampaignSnapshot {
+  tenantId: string;
+  campaignId: string;
+  status: CampaignStatus;
+  attempts: number;
+  nextStepAtMs: number | null;
+  paidAtMs: number | null;
+  paidVia: PaidVia | null;
+  recoveredAmount: number | null;
+  messages: RecoveryMessageRecord[];
+}
+
+export interface NewCampaignRecord {
+  tenantId: string;
+  campaignId: string;
+  item: RecoveryItem;
+  amount: number;
+  currency: string;
+  customer: RecoveryCustomer;
+  metadata: Record<string, string>;
+}
+
+export interface PaymentLinkResult {
+  url: string;
+  source: 'invoice_payment_link' | 'checkout_session';
+  id: string;
+  expiresAtMs: number | null;
+}
