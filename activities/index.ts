@@ -3,6 +3,7 @@ import { createInvoiceActivities } from './invoice.js';
 import { createInvoiceImportActivities } from './invoice-import.js';
 import { createOrderActivities } from './order.js';
 import { createRecoveryActivities, type RecoveryMessenger } from './recovery.js';
+import { createRecoveryHookActivities } from './recovery-hooks.js';
 import { createSubscriptionActivities } from './subscription.js';
 import { createTopUpActivities, type TopUpActivityDeps } from './topup.js';
 
@@ -11,6 +12,8 @@ export type ActivityDeps = TopUpActivityDeps & {
   temporal?: Client;
   /** The messaging layer bound to its config, for recovery campaigns (see RecoveryMessenger). */
   messaging?: RecoveryMessenger;
+  /** PUBLIC_BASE_URL: where customers return after paying through a recovery link. */
+  publicBaseUrl?: string;
 };
 
 /** Every activity gets its clients from here, so tests can hand in their own. */
@@ -22,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createInvoiceActivities(deps),
     ...createInvoiceImportActivities(deps),
     ...createRecoveryActivities(deps),
+    ...createRecoveryHookActivities(deps),
   };
 }
 

@@ -9,12 +9,14 @@ import {
   defineUpdate,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { RecoveryHookActivities } from '../activities/recovery-hooks.js';
 import type { InvoiceActivities } from '../activities/invoice.js';
 import type {
   InvoiceEvent,
@@ -79,9 +81,14 @@ export const INVOICE_UNKNOWN_ERROR = 'InvoiceUnknown';
 export const TERMINAL_GRACE_MS = 30 * 24 * 60 * 60 * 1000;
 const EVENT_LOG_LIMIT = 200;
 const SEEN_IDS_LIMIT = 500;
+/** Invoice histories from before recovery campaigns existed replay without starting one. */
+const RECOVERY_CAMPAIGNS_PATCH = 'invoice-recovery-campaigns';
 
 export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceState> {
   const acts = proxyActivities<InvoiceActivities>(activityOptions(input.retry));
+  const recovery = proxyActivities<RecoveryHookActivities>(activityOptions(input.retry));
+  let recoveryStarted = false;
+  let recoveryPaidNotified = false;
   const state: InvoiceState = {
     tenantId: input.tenantId,
     invoiceId: input.invoiceId,
@@ -223,8 +230,21 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceState
    * today it only records the fact in the state/event log.
    */
   async function onOverdue(reason: OverdueReason): Promise<void> {
-    log.info('invoice overdue: recovery campaigns start here in a later issue', { invoiceId: state.invoiceId, reason });
-    logEvent({ eventId: `overdue:${reason}`, type: 'overdue', outcome: 'onOverdue: no recovery campaign yet' });
+    if (!patched(RECOVERY_CAMPAIGNS_PATCH)) {
+      logEvent({ eventId: `overdue:${reason}`, type: 'overdue', outcome: 'onOverdue: no recovery campaign yet' });
+      return;
+    }
+    const outcome = await recovery.startInvoiceRecovery({ tenantId: state.tenantId, invoiceId: state.invoiceId, retry: input.retry });
+    recoveryStarted = outcome === 'started' || outcome === 'finished';
+    log.info('invoice overdue', { invoiceId: state.invoiceId, reason, recovery: outcome });
+    logEvent({ eventId: `overdue:${reason}`, type: 'overdue', outcome: `recovery campaign: ${outcome}` });
+  }
+
+  /** The campaign also re-checks the invoice before every message; this signal just stops it at once. */
+  async function notifyRecoveryIfPaid(): Promise<void> {
+    if (!recoveryStarted || recoveryPaidNotified || state.status !== 'paid') return;
+    recoveryPaidNotified = true;
+    await recovery.notifyItemPaid({ tenantId: state.tenantId, item: { kind: 'invoice', ref: state.invoiceId }, via: 'invoice' });
   }
 
   async function markOverdue(reason: OverdueReason): Promise<void> {
@@ -310,6 +330,7 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceState
   /** Links of paid or void invoices are deactivated, so nobody pays twice. */
   async function afterChange(): Promise<void> {
     if (overdueDue()) await markOverdue('due_date_passed');
+    await notifyRecoveryIfPaid();
     if (state.status !== null && TERMINAL_INVOICE_STATUSES.has(state.status) && state.paymentLink && state.paymentLinkActive !== false) {
       await acts.deactivatePaymentLink({ tenantId: state.tenantId, invoiceId: state.invoiceId, paymentLinkId: state.paymentLink.id });
       state.paymentLinkActive = false;

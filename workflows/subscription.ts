@@ -6,11 +6,13 @@ import {
   defineSignal,
   defineUpdate,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { RecoveryHookActivities } from '../activities/recovery-hooks.js';
 import type { SubscriptionActivities } from '../activities/subscription.js';
 import type {
   InvoiceSnapshot,
@@ -92,6 +94,8 @@ const SEEN_EVENT_LIMIT = 500;
 const INVOICE_ID_LIMIT = 500;
 const EVENT_LOG_LIMIT = 100;
 const HISTORY_LIST_LIMIT = 50;
+/** Subscription histories from before recovery campaigns existed replay without starting one. */
+const RECOVERY_CAMPAIGNS_PATCH = 'subscription-recovery-campaigns';
 /** Stripe's deleted event can lag the period end a little; only then do we ask Stripe ourselves. */
 const PERIOD_END_GRACE_SECONDS = 60 * 60;
 const RECHECK_SECONDS = 24 * 60 * 60;
@@ -141,6 +145,7 @@ function initialState(input: SubscriptionInput): SubscriptionState {
 
 export async function subscriptionWorkflow(input: SubscriptionInput): Promise<SubscriptionState> {
   const acts = proxyActivities<SubscriptionActivities>(activityOptions(input.retry));
+  const recovery = proxyActivities<RecoveryHookActivities>(activityOptions(input.retry));
   const state: SubscriptionState = input.carried ? { ...input.carried.state, eventsThisRun: 0 } : initialState(input);
   const pending: SubscriptionEvent[] = [...(input.carried?.pending ?? [])];
   const continueAsNewAfter = input.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS;
@@ -265,6 +270,7 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
       fallbackPriceId: state.priceId,
     });
     pushBounded(state.paidInvoiceIds, invoice.id, INVOICE_ID_LIMIT);
+    const recovered = state.openFailedInvoiceIds.includes(invoice.id);
     state.openFailedInvoiceIds = state.openFailedInvoiceIds.filter((id) => id !== invoice.id);
     state.accountId ??= result.accountId;
     if (result.outcome !== 'already_granted') {
@@ -280,6 +286,15 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
       setStatus('active', at);
     }
     await record();
+    // The campaign re-checks before every message anyway; the signal stops it at once.
+    if (recovered && patched(RECOVERY_CAMPAIGNS_PATCH)) {
+      await recovery.notifyItemPaid({
+        tenantId: state.tenantId,
+        item: { kind: 'subscription_invoice', ref: invoice.id },
+        via: 'subscription',
+        amount: invoice.amountPaid,
+      });
+    }
     return `${result.outcome}: ${result.credits} ${result.currency ?? ''}`.trim();
   }
 
@@ -290,10 +305,22 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
   async function onPaymentFailed(invoice: InvoiceSnapshot, at: number): Promise<string> {
     if (state.paidInvoiceIds.includes(invoice.id)) return 'ignored: invoice already paid';
     await acts.recordInvoicePaymentFailed({ tenantId: state.tenantId, subscriptionId: state.subscriptionId, invoice });
-    if (!state.openFailedInvoiceIds.includes(invoice.id)) pushBounded(state.openFailedInvoiceIds, invoice.id, HISTORY_LIST_LIMIT);
+    const firstFailure = !state.openFailedInvoiceIds.includes(invoice.id);
+    if (firstFailure) pushBounded(state.openFailedInvoiceIds, invoice.id, HISTORY_LIST_LIMIT);
     pushBounded(state.paymentFailures, { invoiceId: invoice.id, at, attemptCount: invoice.attemptCount }, HISTORY_LIST_LIMIT);
     if (!TERMINAL.has(state.status) && at >= state.statusAt) setStatus('past_due', at);
     await record();
+    // Stripe retries the charge itself; the campaign reaches the customer with a way to pay meanwhile.
+    if (firstFailure && !TERMINAL.has(state.status) && patched(RECOVERY_CAMPAIGNS_PATCH)) {
+      const campaign = await recovery.startSubscriptionInvoiceRecovery({
+        tenantId: state.tenantId,
+        subscriptionId: state.subscriptionId,
+        invoiceId: invoice.id,
+        accountId: state.accountId ?? invoice.accountId,
+        retry: input.retry,
+      });
+      return `payment failed (attempt ${invoice.attemptCount}): ${state.status}; recovery campaign: ${campaign}`;
+    }
     return `payment failed (attempt ${invoice.attemptCount}): ${state.status}`;
   }
 

@@ -287,3 +287,21 @@ export async function recoveryStats(db: Db, tenantId: string, range: { from: Dat
     };
   });
 }
+
+/**
+ * Records a payment for the campaign before anything signals its workflow, so the send path, which re-reads
+ * this row before every message, sends nothing from this moment on. Returns false for an unknown or final one.
+ */
+export async function recordCampaignPaid(
+  db: Db,
+  payment: { tenantId: string; campaignId: string; amount: number; paidAt: Date; via: PaidVia },
+): Promise<boolean> {
+  const result = await recoveriesDb(db)
+    .updateTable('recovery_campaigns')
+    .set({ status: 'paid', paid_at: payment.paidAt, paid_via: payment.via, recovered_amount: payment.amount, next_step_at: null, updated_at: new Date() })
+    .where('tenant_id', '=', payment.tenantId)
+    .where('id', '=', payment.campaignId)
+    .where('status', 'not in', FINAL_CAMPAIGN_STATUSES)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}

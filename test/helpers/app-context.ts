@@ -11,8 +11,8 @@ import { migrateDb } from '../../src/db/migrate.js';
 import { ensureTenant } from '../../src/db/tenants.js';
 import { createApp } from '../../src/gateway/app.js';
 import { createLogger } from '../../src/logger.js';
-import { createStripeClient } from '../../src/stripe/client.js';
 import { createWorker } from '../../src/worker/create-worker.js';
+import { createActivityDeps } from '../../src/worker/deps.js';
 import { getStack } from './stack.js';
 
 export const FRONTEND_ORIGIN = 'http://app.test';
@@ -81,27 +81,28 @@ export async function createTestApp(overrides: Record<string, string> = {}): Pro
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  let running: { worker: Worker; run: Promise<void>; connection: NativeConnection } | undefined;
-  const stripe = createStripeClient(config);
+  let running: { worker: Worker; run: Promise<void>; connection: NativeConnection; closeDeps: () => void } | undefined;
 
   async function startWorker(): Promise<void> {
     const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+    const deps = createActivityDeps(config, db, nativeConnection);
     const worker = await createWorker({
       connection: nativeConnection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      deps: { db, stripe, temporal },
+      deps,
       workflowBundlePath: stack.workflowBundlePath ?? undefined,
     });
-    running = { worker, run: worker.run(), connection: nativeConnection };
+    running = { worker, run: worker.run(), connection: nativeConnection, closeDeps: deps.close };
   }
 
   async function stopWorker(): Promise<void> {
     if (!running) return;
-    const { worker, run, connection: nativeConnection } = running;
+    const { worker, run, connection: nativeConnection, closeDeps } = running;
     running = undefined;
     worker.shutdown();
     await run;
+    closeDeps();
     await nativeConnection.close();
   }
 

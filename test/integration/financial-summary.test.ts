@@ -32,6 +32,11 @@ async function seed(): Promise<void> {
     ('t1', 'inv_open1', 'manual', 'pending', 4000, 0, 'eur'),
     ('t1', 'inv_open2', 'manual', 'pending', 1000, 0, 'eur'),
     ('t1', 'inv_draft', 'manual', 'draft', 1000, 0, 'eur')`.execute(db);
+  await sql`insert into recovery_campaigns (tenant_id, id, item_kind, item_ref, amount, currency, status, recovered_amount, created_at) values
+    ('t1', 'invoice:a', 'invoice', 'a', 4000, 'eur', 'paid', 4000, ${inRange}),
+    ('t1', 'invoice:b', 'invoice', 'b', 1000, 'eur', 'expired', null, ${inRange}),
+    ('t1', 'invoice:c', 'invoice', 'c', 500, 'eur', 'active', null, ${inRange}),
+    ('t1', 'invoice:d', 'invoice', 'd', 700, 'eur', 'paid', 700, ${outOfRange})`.execute(db);
   await appendLedgerEntry(db, { tenantId: 't1', accountId: 'a', currency: 'usd', kind: 'top_up', amount: 1500, sourceKey: 'top_up:x' });
   await appendLedgerEntry(db, { tenantId: 't1', accountId: 'a', currency: 'usd', kind: 'spend', amount: -500, sourceKey: 'spend:x' });
   await sql`update credit_balances set updated_at = now()`.execute(db);
@@ -60,6 +65,10 @@ describe('GET /v1/admin/financial-summary', () => {
     expect(response.body.active_subscriptions).toBe(2);
     expect(response.body.failed_payments).toBe(2);
     expect(response.body.open_invoices).toEqual({ count: 2, amount_due: [{ currency: 'eur', amount: 5000 }] });
+    // One paid and one expired among the finished campaigns started in March; the active one is not finished yet.
+    expect(response.body.recoveries).toEqual([
+      { currency: 'eur', campaigns: 3, paid: 1, recovery_rate: 0.5, amount_chased: 5500, amount_recovered: 4000 },
+    ]);
   });
 
   it('is for admins only and validates the range', async () => {

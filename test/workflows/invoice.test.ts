@@ -11,6 +11,8 @@ import {
   invoiceWorkflow,
   type InvoiceState,
 } from '../../workflows/invoice.js';
+import type { RecoveryHookActivities } from '../../activities/recovery-hooks.js';
+import { fakeRecoveryHooks } from '../helpers/recovery-hook-fakes.js';
 import { timeSkippingSuite } from '../helpers/temporal.js';
 
 /** The activity clock the fakes report (workflow code takes its "now" from activity results). */
@@ -101,7 +103,7 @@ function fakeActivities(options: { retrieve?: StripeInvoiceSnapshot | null } = {
       if (record) records.set(input.invoiceId, { ...record, paymentLinkActive: false });
     },
   };
-  return { activities, calls, records, count: (name: string) => calls.filter((call) => call.name === name).length };
+  return { activities: { ...activities, ...fakeRecoveryHooks(calls) }, calls, records, count: (name: string) => calls.filter((call) => call.name === name).length };
 }
 
 function manualRecord(id: string, overrides: Partial<InvoiceRecord> = {}): InvoiceRecord {
@@ -185,7 +187,7 @@ function permutations<T>(items: T[]): T[][] {
 const retry = { intervalsMs: [100, 200] };
 const suite = timeSkippingSuite('invoice');
 
-function withWorker<T>(activities: InvoiceActivities, run: (taskQueue: string) => Promise<T>): Promise<T> {
+function withWorker<T>(activities: InvoiceActivities & RecoveryHookActivities, run: (taskQueue: string) => Promise<T>): Promise<T> {
   return suite.withWorker(activities, run);
 }
 
@@ -267,6 +269,9 @@ describe('Invoice workflow', () => {
       expect(state.eventLog.filter((entry) => entry.type === 'overdue')).toHaveLength(1);
       expect(fake.calls.filter((call) => call.name === 'markInvoiceOverdue').map((call) => call.input)).toEqual([
         { tenantId: 't1', invoiceId: 'inv_due', reason: 'due_date_passed' },
+      ]);
+      expect(fake.calls.filter((call) => call.name === 'startInvoiceRecovery').map((call) => call.input)).toEqual([
+        { tenantId: 't1', invoiceId: 'inv_due', retry: expect.anything() },
       ]);
       await handle.terminate();
     });

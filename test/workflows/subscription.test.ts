@@ -7,6 +7,8 @@ import {
   subscriptionStateQuery,
   subscriptionWorkflow,
 } from '../../workflows/subscription.js';
+import type { RecoveryHookActivities } from '../../activities/recovery-hooks.js';
+import { fakeRecoveryHooks } from '../helpers/recovery-hook-fakes.js';
 import { timeSkippingSuite } from '../helpers/temporal.js';
 
 const MONTH = 30 * 24 * 60 * 60;
@@ -47,7 +49,7 @@ function fakeActivities(options: { reconcileStatus?: SubscriptionSnapshot['statu
       };
     },
   };
-  return { activities, calls, grantedInvoices, count: (name: string) => calls.filter((call) => call.name === name).length };
+  return { activities: { ...activities, ...fakeRecoveryHooks(calls) }, calls, grantedInvoices, count: (name: string) => calls.filter((call) => call.name === name).length };
 }
 
 function snapshot(id: string, cycle: number, overrides: Partial<SubscriptionSnapshot> = {}): SubscriptionSnapshot {
@@ -100,7 +102,7 @@ const failed = (eventId: string, created: number, inv: InvoiceSnapshot): Subscri
 const retry = { intervalsMs: [100, 200] };
 const suite = timeSkippingSuite('subscription');
 
-function withWorker<T>(activities: SubscriptionActivities, run: (taskQueue: string) => Promise<T>): Promise<T> {
+function withWorker<T>(activities: SubscriptionActivities & RecoveryHookActivities, run: (taskQueue: string) => Promise<T>): Promise<T> {
   return suite.withWorker(activities, run);
 }
 
@@ -177,7 +179,7 @@ describe('Subscription workflow', () => {
     });
   });
 
-  it('marks past_due on a failed payment (the recovery seam) and returns to active once paid', async () => {
+  it('marks past_due on a failed payment, starts a recovery campaign, and stops it once paid', async () => {
     const fake = fakeActivities();
     await withWorker(fake.activities, async (taskQueue) => {
       const subscriptionId = 'sub_dunning';
@@ -194,6 +196,12 @@ describe('Subscription workflow', () => {
       await handle.signal(subscriptionEventSignal, paid('e5', START + MONTH + 3 * 86400, invoice(subscriptionId, 1)));
       const recovered = await waitForState(workflowId, (s) => s.cycles === 2);
       expect(recovered.status).toBe('active');
+      expect(fake.calls.filter((call) => call.name === 'startSubscriptionInvoiceRecovery').map((call) => call.input)).toEqual([
+        expect.objectContaining({ tenantId: 't1', subscriptionId, invoiceId: 'in_1' }),
+      ]);
+      expect(fake.calls.filter((call) => call.name === 'notifyItemPaid').map((call) => call.input)).toEqual([
+        expect.objectContaining({ item: { kind: 'subscription_invoice', ref: 'in_1' }, via: 'subscription' }),
+      ]);
       await handle.terminate('test done');
     });
   });

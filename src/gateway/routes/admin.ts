@@ -1,6 +1,7 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
 import { financialSummary } from '../../db/financial-summary.js';
+import { recoveryStats } from '../../db/recoveries.js';
 import { currencyExponent } from '../../money.js';
 import { requireRole } from '../auth.js';
 import { problems } from '../problem.js';
@@ -28,6 +29,16 @@ const summaryResponse = z
     active_subscriptions: z.number().int(),
     failed_payments: z.number().int(),
     open_invoices: z.object({ count: z.number().int(), amount_due: z.array(z.object({ currency: z.string(), amount: z.number().int() })) }),
+    recoveries: z.array(
+      z.object({
+        currency: z.string(),
+        campaigns: z.number().int(),
+        paid: z.number().int(),
+        recovery_rate: z.number().nullable().openapi({ description: 'Paid campaigns over finished ones started in the range' }),
+        amount_chased: z.number().int(),
+        amount_recovered: z.number().int(),
+      }),
+    ),
   })
   .openapi('FinancialSummary');
 
@@ -52,7 +63,10 @@ export function adminRoutes(registry: OpenAPIRegistry, { db, authenticate }: Rou
       const to = query.to ? new Date(query.to) : new Date();
       const from = query.from ? new Date(query.from) : new Date(to.getTime() - 30 * DAY_MS);
       if (from >= to) throw problems.validation([{ field: 'query.from', message: 'must be before `to`' }]);
-      const summary = await financialSummary(db, principal.tenantId, from, to);
+      const [summary, recoveries] = await Promise.all([
+        financialSummary(db, principal.tenantId, from, to),
+        recoveryStats(db, principal.tenantId, { from, to }),
+      ]);
       res.json({
         tenant_id: summary.tenantId,
         from: from.toISOString(),
@@ -69,6 +83,14 @@ export function adminRoutes(registry: OpenAPIRegistry, { db, authenticate }: Rou
         active_subscriptions: summary.activeSubscriptions,
         failed_payments: summary.failedPayments,
         open_invoices: { count: summary.openInvoices.count, amount_due: summary.openInvoices.amountDue },
+        recoveries: recoveries.map((stats) => ({
+          currency: stats.currency,
+          campaigns: stats.campaigns,
+          paid: stats.paid,
+          recovery_rate: stats.recoveryRate,
+          amount_chased: stats.amountChased,
+          amount_recovered: stats.amountRecovered,
+        })),
       });
     },
   );

@@ -3,6 +3,7 @@ import { findTenantByStripeAccount } from '../../db/tenants.js';
 import { catalogHandlers } from './handlers/catalog.js';
 import { checkoutSessionHandlers } from './handlers/checkout-session.js';
 import { paymentHandlers } from './handlers/payments.js';
+import { recoveryHandlers } from './handlers/recovery.js';
 import { subscriptionHandlers } from './handlers/subscriptions.js';
 import { connectHandlers } from './handlers/connect.js';
 import { invoiceHandlers } from './handlers/invoices.js';
@@ -38,6 +39,7 @@ export const webhookHandlers: WebhookHandlerMap = mergeHandlerMaps(
   paymentHandlers,
   connectHandlers,
   invoiceHandlers,
+  recoveryHandlers,
 );
 
 export async function dispatchStripeEvent(

@@ -1,0 +1,22 @@
+import { Client } from '@temporalio/client';
+import type { NativeConnection } from '@temporalio/worker';
+import type { ActivityDeps } from '../../activities/index.js';
+import type { Config } from '../config.js';
+import type { Db } from '../db/connection.js';
+import type { Logger } from '../logger.js';
+import { createMessenger } from '../messaging/messenger.js';
+import { createStripeClient } from '../stripe/client.js';
+
+/** Everything activities need, built once per worker from configuration. */
+export function createActivityDeps(config: Config, db: Db, connection: NativeConnection, log?: Logger): ActivityDeps & { close(): void } {
+  const messaging = createMessenger({ db, config, log });
+  return {
+    db,
+    stripe: createStripeClient(config),
+    // The worker's own connection doubles as a client for activities that start or signal workflows.
+    temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
+    messaging,
+    publicBaseUrl: config.PUBLIC_BASE_URL,
+    close: () => messaging.close(),
+  };
+}
