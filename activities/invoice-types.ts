@@ -47,6 +47,8 @@ export interface StripeInvoiceSnapshot {
   customerId: string | null;
   customerEmail: string | null;
   customerName: string | null;
+  /** Optional: snapshots recorded before phones were kept lack it. */
+  customerPhone?: string | null;
   description: string | null;
   subscriptionId: string | null;
   attemptCount: number;

@@ -65,7 +65,9 @@ export function createInvoiceActivities({ db, stripe }: InvoiceActivityDeps) {
             log.warn('could not read the Stripe customer of an invoice', { customerId: input.invoice.customerId, error: String(error) });
           }
         }
-        clientId = (await ensureClientForStripeCustomer(db, input.tenantId, { stripeCustomerId: input.invoice.customerId, email, name })).id;
+        clientId = (
+          await ensureClientForStripeCustomer(db, input.tenantId, { stripeCustomerId: input.invoice.customerId, email, name, phone: input.invoice.customerPhone })
+        ).id;
       }
       const result = await upsertStripeInvoice(db, { ...input, clientId });
       return { ...result, nowMs: Date.now() };

@@ -45,7 +45,7 @@ export function createRecoveryHookActivities({ db, stripe, temporal, publicBaseU
           item,
           amount: invoice.amountDue - invoice.amountPaid,
           currency: invoice.currency,
-          customer: { email: client.email, name: client.name, id: client.id },
+          customer: { email: client.email, phone: client.phone, name: client.name, id: client.id },
           ...(invoice.dueAtMs !== null ? { dueDate: new Date(invoice.dueAtMs).toISOString().slice(0, 10) } : {}),
         },
       );

@@ -7,6 +7,7 @@ import * as m0005 from './0005_invoices.js';
 import * as m0006 from './0006_financial_summary.js';
 import * as m0007 from './0007_messaging.js';
 import * as m0008 from './0008_recoveries.js';
+import * as m0009 from './0009_client_phone.js';
 
 /** Every migration, in order. Listed statically so the same code runs under tsx, vitest and a bundler. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0006_financial_summary': m0006,
   '0007_messaging': m0007,
   '0008_recoveries': m0008,
+  '0009_client_phone': m0009,
 };

@@ -11,6 +11,7 @@ export type ClientTables = {
     id: string;
     email: string | null;
     name: string | null;
+    phone: string | null;
     stripe_customer_id: string | null;
     created_at: CreatedAt;
     updated_at: UpdatedAt;
@@ -21,6 +22,7 @@ export interface ClientRecord {
   id: string;
   email: string | null;
   name: string | null;
+  phone: string | null;
   stripeCustomerId: string | null;
 }
 
@@ -28,8 +30,8 @@ const clientsDb = (db: Db) => db.withTables<ClientTables>();
 
 export const newClientId = (): string => `cli_${randomBytes(12).toString('hex')}`;
 
-function toRecord(row: { id: string; email: string | null; name: string | null; stripe_customer_id: string | null }): ClientRecord {
-  return { id: row.id, email: row.email, name: row.name, stripeCustomerId: row.stripe_customer_id };
+function toRecord(row: { id: string; email: string | null; name: string | null; phone: string | null; stripe_customer_id: string | null }): ClientRecord {
+  return { id: row.id, email: row.email, name: row.name, phone: row.phone, stripeCustomerId: row.stripe_customer_id };
 }
 
 export async function findClient(db: Db, tenantId: string, id: string): Promise<ClientRecord | undefined> {
@@ -67,12 +69,12 @@ export async function findOrCreateClientByEmail(db: Db, tenantId: string, client
 export async function ensureClientForStripeCustomer(
   db: Db,
   tenantId: string,
-  customer: { stripeCustomerId: string; email: string | null; name: string | null },
+  customer: { stripeCustomerId: string; email: string | null; name: string | null; phone?: string | null },
 ): Promise<ClientRecord> {
   const cdb = clientsDb(db);
   await cdb
     .insertInto('clients')
-    .values({ tenant_id: tenantId, id: newClientId(), email: customer.email, name: customer.name, stripe_customer_id: customer.stripeCustomerId })
+    .values({ tenant_id: tenantId, id: newClientId(), email: customer.email, name: customer.name, phone: customer.phone ?? null, stripe_customer_id: customer.stripeCustomerId })
     .onConflict((oc) => oc.columns(['tenant_id', 'stripe_customer_id']).doNothing())
     .execute();
   // Fill in what an earlier, emptier invoice did not know.
@@ -81,6 +83,7 @@ export async function ensureClientForStripeCustomer(
     .set({
       email: sql<string | null>`coalesce(email, ${customer.email})`,
       name: sql<string | null>`coalesce(name, ${customer.name})`,
+      phone: sql<string | null>`coalesce(phone, ${customer.phone ?? null})`,
       updated_at: new Date(),
     })
     .where('tenant_id', '=', tenantId)

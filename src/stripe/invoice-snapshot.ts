@@ -29,6 +29,7 @@ export function invoiceSnapshotFrom(invoice: Stripe.Invoice): StripeInvoiceSnaps
     customerId: idOf(customer),
     customerEmail: invoice.customer_email ?? (typeof customer === 'object' ? (customer?.email ?? null) : null),
     customerName: invoice.customer_name ?? (typeof customer === 'object' ? (customer?.name ?? null) : null),
+    customerPhone: invoice.customer_phone ?? null,
     description: invoice.description ?? null,
     subscriptionId: idOf(invoice.parent?.subscription_details?.subscription ?? null),
     attemptCount: invoice.attempt_count ?? 0,

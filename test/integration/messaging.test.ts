@@ -3,9 +3,7 @@
  * SMS go through the Twilio SDK to Prism (the Twilio API mock from Twilio's OpenAPI document) behind a small
  * capturing proxy, and the gateway's Twilio webhooks and unsubscribe pages run in the test app.
  */
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import twilio from 'twilio';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -17,81 +15,8 @@ import { MessageSendError, sendRecoveryMessage, type SendDeps } from '../../src/
 import { createSmsSender, type SmsSender } from '../../src/messaging/sms.js';
 import type { MessageKey, RecoveryMessageData } from '../../src/messaging/types.js';
 import { createTestApp, type TestApp } from '../helpers/app-context.js';
+import { startCapturingProxy, startSmtpListener, type SmtpListener } from '../helpers/message-capture.js';
 
-interface SmtpListener {
-  url: string;
-  mails: ParsedMail[];
-  stop(): Promise<void>;
-}
-
-async function startSmtpListener(): Promise<SmtpListener> {
-  const mails: ParsedMail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, _session, callback) {
-      simpleParser(stream)
-        .then((mail) => {
-          mails.push(mail);
-          callback();
-        })
-        .catch((error: Error) => callback(error));
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const port = (server.server.address() as AddressInfo).port;
-  return { url: `smtp://127.0.0.1:${port}`, mails, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
-interface CapturedRequest {
-  method: string;
-  path: string;
-  authorization: string | undefined;
-  form: Record<string, string>;
-  status: number;
-}
-
-/** Forwards to Prism and records what the Twilio SDK sent (Prism answers with a fixed example, it does not echo). */
-async function startCapturingProxy(target: string): Promise<{ url: string; requests: CapturedRequest[]; stop(): Promise<void> }> {
-  const requests: CapturedRequest[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const headers = { ...req.headers } as Record<string, string>;
-      delete headers.host;
-      fetch(`${target}${req.url}`, { method: req.method, headers, body: body.length > 0 ? body : undefined })
-        .then(async (upstream) => {
-          const text = await upstream.text();
-          requests.push({
-            method: req.method ?? '',
-            path: req.url ?? '',
-            authorization: req.headers.authorization,
-            form: Object.fromEntries(new URLSearchParams(body.toString('utf8'))),
-            status: upstream.status,
-          });
-          res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
-          res.end(text);
-        })
-        .catch((error: Error) => {
-          res.writeHead(502);
-          res.end(error.message);
-        });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    stop: () => {
-      server.closeAllConnections();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 const data = (overrides: Partial<RecoveryMessageData> = {}): RecoveryMessageData => ({
   tenantName: 'Tenant one',
