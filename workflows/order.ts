@@ -7,12 +7,14 @@ import {
   defineSignal,
   defineUpdate,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { RecoveryHookActivities } from '../activities/recovery-hooks.js';
 import type { OrderActivities } from '../activities/order.js';
 import type {
   OrderStatus,
@@ -114,6 +116,8 @@ const PAID_IDLE_MS = 180 * DAY_MS;
 const UNPAID_IDLE_MS = 7 * DAY_MS;
 const EVENT_LOG_LIMIT = 100;
 const SEEN_EVENT_LIMIT = 500;
+/** Order histories from before recovery campaigns existed replay without the notification. */
+const RECOVERY_CAMPAIGNS_PATCH = 'order-recovery-campaigns';
 
 const PAID: ReadonlySet<OrderStatus> = new Set(['paid', 'partially_refunded', 'refunded']);
 const ACTIVE_REFUND: ReadonlySet<RefundStatus> = new Set(['pending', 'requires_action', 'succeeded']);
@@ -138,6 +142,7 @@ function describeFailure(error: unknown): { message: string; type?: string } {
 
 export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
   const acts = proxyActivities<OrderActivities>(activityOptions(input.retry));
+  const recovery = proxyActivities<RecoveryHookActivities>(activityOptions(input.retry));
   const state: OrderState = input.carried ?? {
     tenantId: input.tenantId,
     orderId: input.orderId,
@@ -476,6 +481,16 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
         orderStatus: 'paid',
         paid: { paymentIntentId: event.paymentIntentId, capturedAmount: event.amountReceived },
       });
+      // A recovery campaign chasing this order (if any) stops at once; its send path also re-reads the order.
+      if (patched(RECOVERY_CAMPAIGNS_PATCH)) {
+        await recovery.notifyItemPaid({
+          tenantId: state.tenantId,
+          item: { kind: 'order', ref: state.orderId },
+          via: 'order',
+          amount: event.amountReceived,
+          reference: event.paymentIntentId,
+        });
+      }
       return `paid ${event.amountReceived}`;
     }
     attempt.status = next;

@@ -3,6 +3,8 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { describe, expect, it } from 'vitest';
 import type { OrderActivities } from '../../activities/order.js';
 import { createPaymentIntentUpdate, orderStateQuery, orderStripeEventSignal, orderWorkflow, refundUpdate } from '../../workflows/order.js';
+import type { RecoveryHookActivities } from '../../activities/recovery-hooks.js';
+import { fakeRecoveryHooks } from '../helpers/recovery-hook-fakes.js';
 import { timeSkippingSuite } from '../helpers/temporal.js';
 
 function fakeActivities(options: { refundFails?: boolean } = {}) {
@@ -43,13 +45,13 @@ function fakeActivities(options: { refundFails?: boolean } = {}) {
       calls.push({ name: 'recordExternalRefund', input });
     },
   };
-  return { activities, calls, count: (name: string) => calls.filter((call) => call.name === name).length };
+  return { activities: { ...activities, ...fakeRecoveryHooks(calls) }, calls, count: (name: string) => calls.filter((call) => call.name === name).length };
 }
 
 const retry = { intervalsMs: [100, 200] };
 const suite = timeSkippingSuite('order');
 
-function withWorker<T>(activities: OrderActivities, run: (taskQueue: string) => Promise<T>): Promise<T> {
+function withWorker<T>(activities: OrderActivities & RecoveryHookActivities, run: (taskQueue: string) => Promise<T>): Promise<T> {
   return suite.withWorker(activities, run);
 }
 
@@ -95,6 +97,9 @@ describe('Order workflow', () => {
       expect(state).toMatchObject({ status: 'paid', capturedAmount: 990, paymentIntentId: 'pi_o1_1' });
       expect(fake.count('recordPaymentResult')).toBe(1);
       expect(state.seenEventIds).toEqual(['evt_o1']);
+      expect(fake.calls.filter((call) => call.name === 'notifyItemPaid').map((call) => call.input)).toEqual([
+        expect.objectContaining({ item: { kind: 'order', ref: 'o1' }, via: 'order', amount: 990 }),
+      ]);
       await handle.terminate();
     });
   });
