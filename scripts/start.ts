@@ -27,7 +27,8 @@ import { PROJECT_ROOT } from '../src/tools/resolve.js';
 
 /** Fixed so that test webhooks can be signed with it across restarts; never used outside development. */
 const DEV_WEBHOOK_SECRET = 'whsec_dev_0123456789abcdef0123456789abcdef';
-const DEV_STRIPE_SECRET_KEY = 'sk_test_dev_stripe_mock';
+// stripe-mock accepts only keys that look real: sk_test_ followed by letters and digits.
+const DEV_STRIPE_SECRET_KEY = 'sk_test_devStripeMock000';
 const DEFAULT_STRIPE_API_VERSION = '2026-10-28.endive';
 
 const DATA_DIR = path.join(PROJECT_ROOT, '.data');

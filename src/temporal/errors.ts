@@ -1,4 +1,4 @@
-import { isGrpcServiceError, ServiceError } from '@temporalio/client';
+import { ActivityFailure, ApplicationFailure, isGrpcServiceError, ServiceError, type WorkflowUpdateFailedError } from '@temporalio/client';
 
 const UNAVAILABLE_CODES = new Set([
   4, // DEADLINE_EXCEEDED
@@ -15,4 +15,14 @@ export function isTemporalUnavailable(error: unknown): boolean {
     current = (current as { cause?: unknown }).cause;
   }
   return false;
+}
+
+/** The failure type behind a failed update: the workflow's own refusal, or the activity's (ActivityFailure → cause). */
+export function updateFailureType(error: WorkflowUpdateFailedError): string | undefined {
+  let cause: unknown = error.cause;
+  while (cause) {
+    if (cause instanceof ApplicationFailure && cause.type) return cause.type;
+    cause = cause instanceof ActivityFailure || cause instanceof Error ? (cause as Error).cause : undefined;
+  }
+  return undefined;
 }

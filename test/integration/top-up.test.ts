@@ -218,3 +218,22 @@ describe('credit top-ups end to end (real Temporal, PostgreSQL, stripe-mock)', (
     expect((await balance(app.keys.t2Admin)).usd).toBe(900);
   });
 });
+
+describe('credit top-ups when Stripe refuses', () => {
+  it('answers 502 stripe_error, not a conflict, when Stripe rejects the Checkout Session (non-retryable 4xx)', async () => {
+    // stripe-mock rejects keys that do not look like real test keys with 401, as Stripe does for a revoked key.
+    const refused = await createTestApp({ STRIPE_SECRET_KEY: 'sk_test_not_a_valid_looking_key' });
+    try {
+      await refused.startWorker();
+      const response = await api(refused, 'POST', '/v1/credits/top-ups', {
+        key: refused.keys.t1Admin,
+        body: { amount: 1000, currency: 'usd' },
+        headers: { origin: FRONTEND_ORIGIN },
+      });
+      expect(response.status).toBe(502);
+      expect(response.body.code).toBe('stripe_error');
+    } finally {
+      await refused.close();
+    }
+  });
+});

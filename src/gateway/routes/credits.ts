@@ -17,7 +17,7 @@ import {
 } from '../../db/ledger.js';
 import { findTopUp } from '../../db/top-ups.js';
 import { validateTopUpAmount } from '../../credits/top-up-amount.js';
-import { isTemporalUnavailable } from '../../temporal/errors.js';
+import { isTemporalUnavailable, updateFailureType } from '../../temporal/errors.js';
 import { retryScheduleFromConfig } from '../../temporal/retry.js';
 import { topUpWorkflowId } from '../../temporal/workflow-ids.js';
 import { createCheckoutSessionUpdate, topUpWorkflow } from '../../../workflows/topup.js';
@@ -177,11 +177,11 @@ export function creditRoutes(registry: OpenAPIRegistry, { config, db, temporal, 
           throw problems.conflict('top_up_finished', 'This top-up already finished; use a new Idempotency-Key for a new one.');
         }
         if (error instanceof WorkflowUpdateFailedError) {
-          const cause = error.cause as { type?: string; message?: string } | undefined;
-          if (cause?.type === 'StripeClientError' || /Stripe/.test(cause?.message ?? '')) {
+          const type = updateFailureType(error);
+          if (type === 'StripeClientError' || type === 'StripeTransientError') {
             throw new HttpProblem(502, 'stripe_error', 'Stripe refused to create the Checkout Session.');
           }
-          throw problems.conflict('top_up_rejected', cause?.message ?? error.message);
+          throw problems.conflict('top_up_rejected', error.cause?.message ?? error.message);
         }
         if (isTemporalUnavailable(error)) throw problems.unavailable('temporal_unavailable', 'The workflow engine is unreachable; retry shortly.');
         throw error;

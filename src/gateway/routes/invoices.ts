@@ -1,8 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import {
-  ActivityFailure,
-  ApplicationFailure,
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
   WorkflowUpdateFailedError,
@@ -11,7 +9,7 @@ import { Router } from 'express';
 import { findClient, findOrCreateClientByEmail } from '../../db/clients.js';
 import { findInvoice, insertManualInvoice, listInvoices, voidManualInvoice, type InvoiceDetails } from '../../db/invoices.js';
 import { IMPORT_ID_PATTERN, invoiceImportJson, readInvoiceImport, startInvoiceImport } from '../../invoices/imports.js';
-import { isTemporalUnavailable } from '../../temporal/errors.js';
+import { isTemporalUnavailable, updateFailureType } from '../../temporal/errors.js';
 import { retryScheduleFromConfig } from '../../temporal/retry.js';
 import { invoiceWorkflowId } from '../../temporal/workflow-ids.js';
 import {
@@ -127,16 +125,6 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
 }
 
 const digest = (...parts: string[]) => createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
-
-/** The failure type behind a failed update: the workflow's own refusal, or the activity's. */
-function failureType(error: WorkflowUpdateFailedError): string | undefined {
-  let cause: unknown = error.cause;
-  while (cause) {
-    if (cause instanceof ApplicationFailure && cause.type) return cause.type;
-    cause = cause instanceof ActivityFailure || cause instanceof Error ? (cause as Error).cause : undefined;
-  }
-  return undefined;
-}
 
 const startImportBody = z
   .object({
@@ -376,7 +364,7 @@ export function invoiceRoutes(registry: OpenAPIRegistry, { config, db, temporal,
         res.status(201).json({ invoice_id: invoice.id, payment_link_id: link.id, url: link.url });
       } catch (error) {
         if (error instanceof WorkflowUpdateFailedError) {
-          const type = failureType(error);
+          const type = updateFailureType(error);
           if (type === INVOICE_PAID_ERROR) throw problems.conflict('invoice_paid', 'This invoice is already paid.');
           if (type === INVOICE_CANCELLED_ERROR) throw problems.conflict('invoice_cancelled', 'This invoice is cancelled.');
           if (type === INVOICE_NOT_MANUAL_ERROR) throw new HttpProblem(422, 'invoice_not_manual', 'This invoice is paid through Stripe.');
