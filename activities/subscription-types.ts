@@ -18,13 +18,11 @@ export type SubscriptionStatus =
 export type SubscriptionEventType = 'customer.subscription.created' | 'customer.subscription.updated' | 'customer.subscription.deleted';
 export type InvoiceEventType = 'invoice.payment_succeeded' | 'invoice.payment_failed';
 
-/** The parts of a Stripe subscription the workflow tracks. Times are Unix seconds. */
-export interface SubscriptionSnapshot {
-  id: string;
+/** The plan and period fields a subscription snapshot, the workflow state and the projection share. */
+export interface SubscriptionTerms {
   customerId: string | null;
   /** Wallet from subscription metadata (`account_id`, set at checkout). */
   accountId: string | null;
-  status: SubscriptionStatus;
   priceId: string | null;
   productId: string | null;
   unitAmount: number | null;
@@ -36,6 +34,12 @@ export interface SubscriptionSnapshot {
   currentPeriodEnd: number | null;
   cancelAtPeriodEnd: boolean;
   canceledAt: number | null;
+}
+
+/** The parts of a Stripe subscription the workflow tracks. Times are Unix seconds. */
+export interface SubscriptionSnapshot extends SubscriptionTerms {
+  id: string;
+  status: SubscriptionStatus;
 }
 
 export interface InvoiceSnapshot {
@@ -58,23 +62,9 @@ export type SubscriptionEvent =
   | { kind: 'invoice'; eventId: string; type: InvoiceEventType; created: number; invoice: InvoiceSnapshot };
 
 /** What the workflow keeps in the database projection (GET /v1/subscriptions lists from it). */
-export interface SubscriptionProjection {
+export interface SubscriptionProjection extends Omit<SubscriptionSnapshot, 'id'> {
   tenantId: string;
   subscriptionId: string;
-  accountId: string | null;
-  customerId: string | null;
-  status: SubscriptionStatus;
-  priceId: string | null;
-  productId: string | null;
-  unitAmount: number | null;
-  currency: string | null;
-  interval: string | null;
-  intervalCount: number | null;
-  quantity: number | null;
-  currentPeriodStart: number | null;
-  currentPeriodEnd: number | null;
-  cancelAtPeriodEnd: boolean;
-  canceledAt: number | null;
 }
 
 export interface GrantCycleResult {

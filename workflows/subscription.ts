@@ -20,6 +20,7 @@ import type {
   SubscriptionProjection,
   SubscriptionSnapshot,
   SubscriptionStatus,
+  SubscriptionTerms,
 } from '../activities/subscription-types.js';
 import { activityOptions, type RetrySchedule } from './activity-options.js';
 import { CustomerIdKey, StatusKey, TenantIdKey } from './search-attributes.js';
@@ -42,25 +43,12 @@ export interface CancelRequest {
 
 export type SubscriptionWorkflowStatus = SubscriptionStatus | 'pending';
 
-export interface SubscriptionState {
+/** Plan and period fields as in SubscriptionTerms (times in Unix seconds). */
+export interface SubscriptionState extends SubscriptionTerms {
   tenantId: string;
   subscriptionId: string;
   /** 'pending' until the first customer.subscription.* event (or the projection) tells us more. */
   status: SubscriptionWorkflowStatus;
-  accountId: string | null;
-  customerId: string | null;
-  priceId: string | null;
-  productId: string | null;
-  unitAmount: number | null;
-  currency: string | null;
-  interval: string | null;
-  intervalCount: number | null;
-  quantity: number | null;
-  /** Unix seconds. */
-  currentPeriodStart: number | null;
-  currentPeriodEnd: number | null;
-  cancelAtPeriodEnd: boolean;
-  canceledAt: number | null;
   /** Paid cycles and the credits they granted (in the price's currency). */
   cycles: number;
   creditsGranted: number;
