@@ -41,6 +41,8 @@ export interface RouteSpec<B extends ZodType, Q extends ZodType, P extends ZodTy
   headers?: z.ZodObject;
   responses: RouteConfig['responses'];
   middleware?: RequestHandler[];
+  /** No API key or token (e.g. a browser redirect authenticated by a signed parameter). */
+  public?: boolean;
 }
 
 const problemSchema = z
@@ -87,7 +89,7 @@ export function addRoute<B extends ZodType = ZodType<unknown>, Q extends ZodType
     path: spec.path,
     summary: spec.summary,
     tags: spec.tags,
-    security: [{ bearerAuth: [] }],
+    security: spec.public ? [] : [{ bearerAuth: [] }],
     request: {
       ...(spec.body ? { body: { content: { 'application/json': { schema: spec.body } }, required: true } } : {}),
       ...(spec.query ? { query: spec.query as unknown as z.ZodObject } : {}),

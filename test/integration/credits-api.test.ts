@@ -226,6 +226,8 @@ describe('credits API', () => {
       expect.arrayContaining(['/v1/credits/top-ups', '/v1/credits/balance', '/v1/credits/ledger', '/v1/credits/spend', '/v1/credits/grants']),
     );
     expect(doc.body.paths['/v1/credits/top-ups'].post.requestBody.content['application/json'].schema).toBeDefined();
+    expect(doc.body.paths['/v1/credits/top-ups'].post.security).toEqual([{ bearerAuth: [] }]);
+    expect(doc.body.paths['/v1/connect/stripe/callback'].get.security).toEqual([]);
     const docs = await fetch(`${app.baseUrl}/docs`);
     expect(await docs.text()).toContain('/openapi.json');
   });

@@ -158,6 +158,7 @@ export function connectRoutes(registry: OpenAPIRegistry, { config, db, authentic
     {
       method: 'get',
       path: '/v1/connect/stripe/callback',
+      public: true,
       summary:
         'OAuth redirect target (the browser coming back from Stripe; no API key, authenticated by the signed state). ' +
         'HTML page unless Accept: application/json. Codes: access_denied, invalid_state, state_expired, state_reused, ' +
