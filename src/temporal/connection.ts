@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, type ConnectionOptions } from '@temporalio/client';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import type { Config } from '../config.js';
 
@@ -25,8 +25,16 @@ export function connectionOptions(config: TemporalConfig): ConnectionOptions & N
   } as ConnectionOptions & NativeConnectionOptions;
 }
 
-/** Lazy: the gateway starts (and answers /healthz, 503s) even while Temporal is unreachable. */
+/**
+ * Lazy: the gateway starts (and answers /healthz, 503s) even while Temporal is unreachable. Its calls carry
+ * short deadlines and the caller (Stripe, a frontend) retries, so the client retries only briefly itself;
+ * the default (10 attempts) keeps retry timers alive for seconds after a request has already answered 503.
+ */
 export function createTemporalClient(config: TemporalConfig): Client {
-  const connection = Connection.lazy(connectionOptions(config));
+  const connection = Connection.lazy({ ...connectionOptions(config), interceptors: [gatewayRetryInterceptor()] });
   return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+}
+
+export function gatewayRetryInterceptor() {
+  return makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 3 }));
 }

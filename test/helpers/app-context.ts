@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import pg from 'pg';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -13,6 +13,7 @@ import { createApp } from '../../src/gateway/app.js';
 import { createLogger } from '../../src/logger.js';
 import { createWorker } from '../../src/worker/create-worker.js';
 import { createActivityDeps } from '../../src/worker/deps.js';
+import { createTemporalClient } from '../../src/temporal/connection.js';
 import { getStack } from './stack.js';
 
 export const FRONTEND_ORIGIN = 'http://app.test';
@@ -74,8 +75,8 @@ export async function createTestApp(overrides: Record<string, string> = {}): Pro
   };
 
   const log = createLogger(config.LOG_LEVEL);
-  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const temporal = createTemporalClient(config);
+  const connection = temporal.connection;
   const server: Server = await new Promise((resolve) => {
     const listening = createApp({ config, db, temporal, log }).listen(0, '127.0.0.1', () => resolve(listening));
   });

@@ -1,8 +1,11 @@
 import type { Reporter, TestModule } from 'vitest/node';
 
+type UnhandledErrors = Parameters<NonNullable<Reporter['onTestRunEnd']>>[1];
+
 /** Prints one plain closing line, `N passed, N failed, N skipped`, that CI can read in any language. */
 export default class SummaryLineReporter implements Reporter {
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
+  /** Unhandled errors fail the run (vitest exits 1), so they count as failures here too. */
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: UnhandledErrors): void {
     let passed = 0;
     let failed = 0;
     let skipped = 0;
@@ -15,6 +18,7 @@ export default class SummaryLineReporter implements Reporter {
       }
       if (module.state() === 'failed' && [...module.children.allTests()].length === 0) failed++;
     }
+    failed += unhandledErrors.length;
     process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }
 }
