@@ -238,15 +238,18 @@ export async function recoveryWorkflow(input: RecoveryInput): Promise<RecoverySt
     if (state.status === 'exhausted') reject('campaign_exhausted', `cannot ${action}: the campaign used all its attempts`);
   };
 
+  /** What every operator status change does: set it, wake the main loop to re-plan, and save the row. */
+  async function operatorSetStatus(status: CampaignStatus, snoozedUntilMs: number | null = null): Promise<RecoveryState> {
+    state.snoozedUntilMs = snoozedUntilMs;
+    setStatus(status);
+    changes++;
+    await persist();
+    return state;
+  }
+
   setHandler(
     pauseRecoveryUpdate,
-    async () => {
-      state.snoozedUntilMs = null;
-      setStatus('paused');
-      changes++;
-      await persist();
-      return state;
-    },
+    () => operatorSetStatus('paused'),
     {
       validator: () => {
         operable('pause');
@@ -257,13 +260,7 @@ export async function recoveryWorkflow(input: RecoveryInput): Promise<RecoverySt
 
   setHandler(
     resumeRecoveryUpdate,
-    async () => {
-      state.snoozedUntilMs = null;
-      setStatus('active');
-      changes++;
-      await persist();
-      return state;
-    },
+    () => operatorSetStatus('active'),
     {
       validator: () => {
         operable('resume');
@@ -274,13 +271,7 @@ export async function recoveryWorkflow(input: RecoveryInput): Promise<RecoverySt
 
   setHandler(
     snoozeRecoveryUpdate,
-    async ({ untilMs }) => {
-      state.snoozedUntilMs = untilMs;
-      setStatus('snoozed');
-      changes++;
-      await persist();
-      return state;
-    },
+    ({ untilMs }) => operatorSetStatus('snoozed', untilMs),
     {
       validator: ({ untilMs }) => {
         operable('snooze');
@@ -294,11 +285,7 @@ export async function recoveryWorkflow(input: RecoveryInput): Promise<RecoverySt
     cancelRecoveryUpdate,
     async ({ reason }) => {
       state.cancelReason = reason ?? null;
-      state.snoozedUntilMs = null;
-      setStatus('cancelled');
-      changes++;
-      await persist();
-      return state;
+      return operatorSetStatus('cancelled');
     },
     {
       validator: (_request) => {
