@@ -6,13 +6,13 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { configSchema } from '../src/config.js';
 import { createApiKey } from '../src/db/api-keys.js';
 import { createDb } from '../src/db/connection.js';
 import { ensureTenant } from '../src/db/tenants.js';
 import { PROJECT_ROOT } from '../src/tools/resolve.js';
+import { parseCommandLine } from './command-line.js';
 
 const USAGE = `Usage: npm run api-key:create -- --tenant <id> [--name <name>] [--role admin|member] [--tenant-name <display name>]
 
@@ -35,40 +35,15 @@ const argsSchema = z.object({
   'tenant-name': z.string().trim().min(1, '--tenant-name must not be empty').max(200, '--tenant-name is too long').optional(),
 });
 
-function usageError(message: string): never {
-  process.stderr.write(`error: ${message}\n\n${USAGE}`);
-  process.exit(2);
-}
-
-function parseCommandLine(argv: string[]): z.infer<typeof argsSchema> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        tenant: { type: 'string' },
-        name: { type: 'string' },
-        role: { type: 'string' },
-        'tenant-name': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    usageError(error instanceof Error ? error.message : String(error));
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    process.exit(0);
-  }
-  const result = argsSchema.safeParse(values);
-  if (!result.success) usageError(result.error.issues.map((issue) => issue.message).join('\n       '));
-  return result.data;
-}
+const OPTIONS = {
+  tenant: { type: 'string' },
+  name: { type: 'string' },
+  role: { type: 'string' },
+  'tenant-name': { type: 'string' },
+} as const;
 
 async function main(): Promise<void> {
-  const args = parseCommandLine(process.argv.slice(2));
+  const args = parseCommandLine(process.argv.slice(2), OPTIONS, argsSchema, USAGE);
 
   const envFile = path.join(PROJECT_ROOT, '.env');
   if (existsSync(envFile)) process.loadEnvFile(envFile); // does not override variables already in the environment

@@ -13,13 +13,13 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { configSchema } from '../src/config.js';
 import { invoiceImportJson, readInvoiceImport, startInvoiceImport, type InvoiceImportJson } from '../src/invoices/imports.js';
 import { createTemporalClient } from '../src/temporal/connection.js';
 import { retryScheduleFromConfig } from '../src/temporal/retry.js';
 import { PROJECT_ROOT } from '../src/tools/resolve.js';
+import { parseCommandLine } from './command-line.js';
 
 const USAGE = `Usage: npm run invoices:import -- --since <date> (--api-url <url> --api-key <key> | --tenant <id>) [options]
 
@@ -54,41 +54,16 @@ const argsSchema = z
   .refine((args) => args['api-url'] === undefined || args['api-key'] !== undefined, { message: '--api-key is required with --api-url' });
 type Args = z.infer<typeof argsSchema>;
 
-function usageError(message: string): never {
-  process.stderr.write(`error: ${message}\n\n${USAGE}`);
-  process.exit(2);
-}
-
-function parseCommandLine(argv: string[]): Args {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        since: { type: 'string' },
-        'api-url': { type: 'string' },
-        'api-key': { type: 'string' },
-        tenant: { type: 'string' },
-        'idempotency-key': { type: 'string' },
-        'page-size': { type: 'string' },
-        follow: { type: 'string' },
-        interval: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    usageError(error instanceof Error ? error.message : String(error));
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    process.exit(0);
-  }
-  const result = argsSchema.safeParse(values);
-  if (!result.success) usageError(result.error.issues.map((issue) => issue.message).join('\n       '));
-  return result.data;
-}
+const OPTIONS = {
+  since: { type: 'string' },
+  'api-url': { type: 'string' },
+  'api-key': { type: 'string' },
+  tenant: { type: 'string' },
+  'idempotency-key': { type: 'string' },
+  'page-size': { type: 'string' },
+  follow: { type: 'string' },
+  interval: { type: 'string' },
+} as const;
 
 /** Where the import is started and read: the HTTP API, or Temporal directly. */
 interface Backend {
@@ -216,7 +191,7 @@ async function follow(backend: Backend, id: string, intervalMs: number): Promise
 }
 
 async function main(): Promise<void> {
-  const args = parseCommandLine(process.argv.slice(2));
+  const args = parseCommandLine(process.argv.slice(2), OPTIONS, argsSchema, USAGE);
   const backend = args['api-url'] ? httpBackend(args) : temporalBackend(args);
   let id: string | undefined;
   process.once('SIGINT', () => {
