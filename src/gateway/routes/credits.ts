@@ -17,7 +17,7 @@ import {
 } from '../../db/ledger.js';
 import { findTopUp } from '../../db/top-ups.js';
 import { validateTopUpAmount } from '../../credits/top-up-amount.js';
-import { isTemporalUnavailable, updateFailureType } from '../../temporal/errors.js';
+import { updateFailureType } from '../../temporal/errors.js';
 import { retryScheduleFromConfig } from '../../temporal/retry.js';
 import { topUpWorkflowId } from '../../temporal/workflow-ids.js';
 import { createCheckoutSessionUpdate, topUpWorkflow } from '../../../workflows/topup.js';
@@ -183,7 +183,6 @@ export function creditRoutes(registry: OpenAPIRegistry, { config, db, temporal, 
           }
           throw problems.conflict('top_up_rejected', error.cause?.message ?? error.message);
         }
-        if (isTemporalUnavailable(error)) throw problems.unavailable('temporal_unavailable', 'The workflow engine is unreachable; retry shortly.');
         throw error;
       }
     },

@@ -9,7 +9,7 @@ import { Router } from 'express';
 import { findClient, findOrCreateClientByEmail } from '../../db/clients.js';
 import { findInvoice, insertManualInvoice, listInvoices, voidManualInvoice, type InvoiceDetails } from '../../db/invoices.js';
 import { IMPORT_ID_PATTERN, invoiceImportJson, readInvoiceImport, startInvoiceImport } from '../../invoices/imports.js';
-import { isTemporalUnavailable, updateFailureType } from '../../temporal/errors.js';
+import { updateFailureType } from '../../temporal/errors.js';
 import { retryScheduleFromConfig } from '../../temporal/retry.js';
 import { invoiceWorkflowId } from '../../temporal/workflow-ids.js';
 import {
@@ -170,11 +170,6 @@ export function invoiceRoutes(registry: OpenAPIRegistry, { config, db, temporal,
     return invoice;
   }
 
-  function temporalProblem(error: unknown): never {
-    if (isTemporalUnavailable(error)) throw problems.unavailable('temporal_unavailable', 'The workflow engine is unreachable; retry shortly.');
-    throw error;
-  }
-
   addRoute(
     router,
     registry,
@@ -223,7 +218,7 @@ export function invoiceRoutes(registry: OpenAPIRegistry, { config, db, temporal,
           temporal.workflow.start(invoiceWorkflow, { ...startArgs(tenantId, id), workflowIdConflictPolicy: 'USE_EXISTING' }),
         );
       } catch (error) {
-        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) temporalProblem(error);
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
       }
       res.status(created ? 201 : 200).json(toJson(await load(tenantId, id)));
     },
@@ -304,17 +299,13 @@ export function invoiceRoutes(registry: OpenAPIRegistry, { config, db, temporal,
       if (outcome === 'unknown') throw problems.notFound('invoice');
       if (outcome === 'not_manual') throw new HttpProblem(422, 'invoice_not_manual', 'This invoice comes from Stripe; void it in Stripe.');
       if (outcome === 'paid') throw problems.conflict('invoice_paid', 'This invoice is paid and cannot be voided.');
-      try {
-        await temporal.withDeadline(deadline(), () =>
-          temporal.workflow.signalWithStart(invoiceWorkflow, {
-            ...startArgs(principal.tenantId, params.id),
-            signal: invoiceEventSignal,
-            signalArgs: [{ kind: 'voided', eventId: `void:${params.id}` }],
-          }),
-        );
-      } catch (error) {
-        temporalProblem(error);
-      }
+      await temporal.withDeadline(deadline(), () =>
+        temporal.workflow.signalWithStart(invoiceWorkflow, {
+          ...startArgs(principal.tenantId, params.id),
+          signal: invoiceEventSignal,
+          signalArgs: [{ kind: 'voided', eventId: `void:${params.id}` }],
+        }),
+      );
       res.json(toJson(await load(principal.tenantId, params.id)));
     },
   );
@@ -371,7 +362,7 @@ export function invoiceRoutes(registry: OpenAPIRegistry, { config, db, temporal,
           if (type === INVOICE_UNKNOWN_ERROR) throw problems.notFound('invoice');
           throw new HttpProblem(502, 'stripe_error', 'Stripe refused to create the Payment Link.');
         }
-        temporalProblem(error);
+        throw error;
       }
     },
   );
@@ -398,21 +389,16 @@ export function invoiceRoutes(registry: OpenAPIRegistry, { config, db, temporal,
     async ({ body, principal, raw }, res) => {
       const since = Math.floor(Date.parse(body.since) / 1000);
       if (since * 1000 > Date.now()) throw problems.validation([{ field: 'body.since', message: 'must not be in the future' }]);
-      let importId: string;
-      try {
-        ({ importId } = await temporal.withDeadline(deadline(), () =>
-          startInvoiceImport(temporal, {
-            tenantId: principal.tenantId,
-            since,
-            idempotencyKey: raw.header('idempotency-key') || undefined,
-            taskQueue: config.TEMPORAL_TASK_QUEUE,
-            retry,
-            ...(body.page_size !== undefined ? { pageSize: body.page_size } : {}),
-          }),
-        ));
-      } catch (error) {
-        temporalProblem(error);
-      }
+      const { importId } = await temporal.withDeadline(deadline(), () =>
+        startInvoiceImport(temporal, {
+          tenantId: principal.tenantId,
+          since,
+          idempotencyKey: raw.header('idempotency-key') || undefined,
+          taskQueue: config.TEMPORAL_TASK_QUEUE,
+          retry,
+          ...(body.page_size !== undefined ? { pageSize: body.page_size } : {}),
+        }),
+      );
       const statusUrl = `/v1/invoices/imports/${importId}`;
       res.status(202).location(statusUrl).json({ id: importId, status_url: statusUrl });
     },
@@ -435,12 +421,7 @@ export function invoiceRoutes(registry: OpenAPIRegistry, { config, db, temporal,
       },
     },
     async ({ params, principal }, res) => {
-      let progress;
-      try {
-        progress = await temporal.withDeadline(deadline(), () => readInvoiceImport(temporal, principal.tenantId, params.id));
-      } catch (error) {
-        temporalProblem(error);
-      }
+      const progress = await temporal.withDeadline(deadline(), () => readInvoiceImport(temporal, principal.tenantId, params.id));
       if (!progress) throw problems.notFound('import');
       res.json(invoiceImportJson(progress));
     },

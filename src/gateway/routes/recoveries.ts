@@ -7,7 +7,6 @@ import { findCampaign, findRecoverySchedule, listCampaigns, saveRecoverySchedule
 import { CAMPAIGN_ID_PATTERN } from '../../recoveries/campaign-id.js';
 import { recoveryScheduleSchema, timeZoneSchema, type RecoverySchedule } from '../../recoveries/schedule.js';
 import { startRecoveryCampaign } from '../../recoveries/start.js';
-import { isTemporalUnavailable } from '../../temporal/errors.js';
 import { retryScheduleFromConfig } from '../../temporal/retry.js';
 import { recoveryWorkflowId } from '../../temporal/workflow-ids.js';
 import {
@@ -219,33 +218,27 @@ export function recoveryRoutes(registry: OpenAPIRegistry, { config, db, temporal
       },
     },
     async ({ body, principal }, res) => {
-      let result;
-      try {
-        result = await temporal.withDeadline(deadline(), () =>
-          startRecoveryCampaign(
-            temporal,
-            { taskQueue: config.TEMPORAL_TASK_QUEUE, retry, successUrl: `${config.PUBLIC_BASE_URL}/recoveries/paid?reference=${encodeURIComponent(body.transaction_reference)}` },
-            {
-              tenantId: principal.tenantId,
-              item: { kind: 'transaction', ref: body.transaction_reference },
-              amount: body.amount,
-              currency: body.currency,
-              customer: {
-                email: body.customer.email ?? null,
-                phone: body.customer.phone ?? null,
-                timeZone: body.customer.time_zone ?? null,
-                id: body.customer.id ?? null,
-                name: body.customer.name ?? null,
-              },
-              ...(body.due_date ? { dueDate: body.due_date } : {}),
-              metadata: body.metadata ?? {},
+      const result = await temporal.withDeadline(deadline(), () =>
+        startRecoveryCampaign(
+          temporal,
+          { taskQueue: config.TEMPORAL_TASK_QUEUE, retry, successUrl: `${config.PUBLIC_BASE_URL}/recoveries/paid?reference=${encodeURIComponent(body.transaction_reference)}` },
+          {
+            tenantId: principal.tenantId,
+            item: { kind: 'transaction', ref: body.transaction_reference },
+            amount: body.amount,
+            currency: body.currency,
+            customer: {
+              email: body.customer.email ?? null,
+              phone: body.customer.phone ?? null,
+              timeZone: body.customer.time_zone ?? null,
+              id: body.customer.id ?? null,
+              name: body.customer.name ?? null,
             },
-          ),
-        );
-      } catch (error) {
-        if (isTemporalUnavailable(error)) throw problems.unavailable('temporal_unavailable', 'The workflow engine is unreachable; retry shortly.');
-        throw error;
-      }
+            ...(body.due_date ? { dueDate: body.due_date } : {}),
+            metadata: body.metadata ?? {},
+          },
+        ),
+      );
       if (result.outcome === 'finished') throw problems.conflict('campaign_finished', 'A recovery campaign for this reference already ended.');
       res.status(201).json({ id: result.campaignId });
     },
@@ -367,7 +360,6 @@ export function recoveryRoutes(registry: OpenAPIRegistry, { config, db, temporal
             const current = await load(principal.tenantId, params.id);
             throw problems.conflict(`campaign_${current.status}`, `The campaign is ${current.status}; it cannot ${action.replace('-', ' ')}.`);
           }
-          if (isTemporalUnavailable(error)) throw problems.unavailable('temporal_unavailable', 'The workflow engine is unreachable; retry shortly.');
           throw error;
         }
         res.json(detailJson((await findCampaign(db, principal.tenantId, params.id)) ?? campaign, state));

@@ -15,7 +15,6 @@ import {
 } from '../../db/catalog.js';
 import { findStripeCustomer, findTenantStripeAccount, saveStripeCustomer } from '../../db/stripe-customers.js';
 import { findSubscription, listSubscriptions, summarizeCycles, type SubscriptionRecord } from '../../db/subscriptions.js';
-import { isTemporalUnavailable } from '../../temporal/errors.js';
 import { subscriptionWorkflowId } from '../../temporal/workflow-ids.js';
 import { cancelSubscriptionUpdate, subscriptionStateQuery, type SubscriptionState } from '../../../workflows/subscription.js';
 import { requireRole, resolveAccountId, type Principal } from '../auth.js';
@@ -354,7 +353,6 @@ export function subscriptionRoutes(registry: OpenAPIRegistry, { config, db, temp
           res.json({ ...subscriptionOut(record.subscriptionId, record), cycles: 0, credits_granted: 0, plan_changes: [], payment_failures: [], event_log: [] });
           return;
         }
-        if (isTemporalUnavailable(error)) throw problems.unavailable('temporal_unavailable', 'The workflow engine is unreachable; retry shortly.');
         throw error;
       }
     },
@@ -433,7 +431,6 @@ export function subscriptionRoutes(registry: OpenAPIRegistry, { config, db, temp
         if (error instanceof WorkflowNotFoundError || (isGrpcServiceError(error) && error.code === 5)) {
           throw problems.conflict('subscription_not_cancelable', 'The subscription is already canceled.');
         }
-        if (isTemporalUnavailable(error)) throw problems.unavailable('temporal_unavailable', 'The workflow engine is unreachable; retry shortly.');
         throw error;
       }
     },
