@@ -6,11 +6,22 @@ import { SMTPServer } from 'smtp-server';
 export interface SmtpListener {
   url: string;
   mails: ParsedMail[];
+  /** While true, a received mail is kept but not acknowledged until `release()` (a sender that dies meanwhile). */
+  hold: boolean;
+  release(): void;
   stop(): Promise<void>;
 }
 
 export async function startSmtpListener(): Promise<SmtpListener> {
   const mails: ParsedMail[] = [];
+  const held: Array<() => void> = [];
+  const listener: SmtpListener = {
+    url: '',
+    mails,
+    hold: false,
+    release: () => held.splice(0).forEach((ack) => ack()),
+    stop: async () => undefined,
+  };
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
@@ -19,14 +30,17 @@ export async function startSmtpListener(): Promise<SmtpListener> {
       simpleParser(stream)
         .then((mail) => {
           mails.push(mail);
-          callback();
+          if (listener.hold) held.push(() => callback());
+          else callback();
         })
         .catch((error: Error) => callback(error));
     },
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const port = (server.server.address() as AddressInfo).port;
-  return { url: `smtp://127.0.0.1:${port}`, mails, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  listener.url = `smtp://127.0.0.1:${port}`;
+  listener.stop = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  return listener;
 }
 
 export interface CapturedRequest {

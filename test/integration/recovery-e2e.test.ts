@@ -5,61 +5,16 @@
  * Then a worker is killed between sending and recording: after the restart there is still exactly one message.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { AddressInfo } from 'node:net';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/tools/resolve.js';
 import { recoveryWorkflowId } from '../../src/temporal/workflow-ids.js';
 import { api, createTestApp, FRONTEND_ORIGIN, waitFor, type TestApp } from '../helpers/app-context.js';
-import { startCapturingProxy, type CapturedRequest } from '../helpers/message-capture.js';
+import { startCapturingProxy, startSmtpListener, type CapturedRequest, type SmtpListener } from '../helpers/message-capture.js';
 import { getStack } from '../helpers/stack.js';
 import { signatureFor, stripeEvent, stripeFixture } from '../helpers/stripe-events.js';
 
-interface HoldingSmtp {
-  url: string;
-  mails: ParsedMail[];
-  /** While set, a received mail is kept but not acknowledged until `release()`. */
-  hold: boolean;
-  release(): void;
-  stop(): Promise<void>;
-}
-
-async function startHoldingSmtp(): Promise<HoldingSmtp> {
-  const held: Array<() => void> = [];
-  const state = { hold: false };
-  const mails: ParsedMail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, _session, callback) {
-      simpleParser(stream)
-        .then((mail) => {
-          mails.push(mail);
-          if (state.hold) held.push(() => callback());
-          else callback();
-        })
-        .catch((error: Error) => callback(error));
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  return {
-    url: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`,
-    mails,
-    get hold() {
-      return state.hold;
-    },
-    set hold(value: boolean) {
-      state.hold = value;
-    },
-    release: () => held.splice(0).forEach((ack) => ack()),
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
 let app: TestApp;
-let smtp: HoldingSmtp;
+let smtp: SmtpListener;
 let twilio: { url: string; requests: CapturedRequest[]; stop(): Promise<void> };
 let child: ChildProcess | undefined;
 
@@ -99,7 +54,7 @@ function stripeInvoice(id: string, status: 'open' | 'paid', overrides: Record<st
 }
 
 beforeAll(async () => {
-  smtp = await startHoldingSmtp();
+  smtp = await startSmtpListener();
   twilio = await startCapturingProxy(getStack().twilioApiUrl);
   app = await createTestApp({ SMTP_URL: smtp.url, TWILIO_API_BASE_URL: twilio.url });
   // First step at once on both channels; the next one an hour later, so any message after the payment would show.
