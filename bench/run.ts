@@ -12,7 +12,7 @@
  *
  * Env: BENCH_DURATION_SECONDS (8, measured seconds per scenario, split over the rounds), BENCH_ROUNDS (2),
  * BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (20), BENCH_POOL_SIZE (20000 signed events per run),
- * BENCH_TOP_UPS (200 workflows per scenario), BENCH_SERVER_NODE_ARGS (extra node flags for the server process,
+ * BENCH_TOP_UPS (200 workflows per scenario), BENCH_ONLY ("stubbed" or "full": measure one pair only), BENCH_SERVER_NODE_ARGS (extra node flags for the server process,
  * e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"); DATABASE_URL / TEMPORAL_ADDRESS (+ TEMPORAL_NAMESPACE) to use
  * existing servers instead of starting an embedded PostgreSQL and a Temporal dev server.
  */
@@ -45,7 +45,15 @@ const settings = {
   connections: numberFromEnv('BENCH_CONNECTIONS', 20, 1),
   poolSize: numberFromEnv('BENCH_POOL_SIZE', 20_000, 1),
   topUps: numberFromEnv('BENCH_TOP_UPS', 200, 1),
+  only: pairFromEnv(),
 };
+
+function pairFromEnv(): 'stubbed' | 'full' | undefined {
+  const raw = process.env.BENCH_ONLY?.trim();
+  if (!raw) return undefined;
+  if (raw === 'stubbed' || raw === 'full') return raw;
+  throw new Error(`BENCH_ONLY must be "stubbed" or "full", got "${raw}"`);
+}
 
 const WEBHOOK_SECRET = 'whsec_bench_0123456789abcdef0123456789abcdef';
 const STRIPE_API_VERSION = '2026-10-28.endive';
@@ -194,19 +202,24 @@ async function main(): Promise<void> {
     loadConfig(env); // fail fast on a bad configuration
 
     const results: ScenarioResult[] = [
-      ...(await runPair([
-        ['bare-express', () => httpDriver('bare-express', env)],
-        ['gateway-stubbed-temporal', () => httpDriver('gateway-stubbed-temporal', env)],
-      ])),
-      ...(await runPair([
-        ['raw-signal-with-start', () => rawDriver(env)],
-        ['gateway-full', () => httpDriver('gateway-full', env)],
-      ])),
+      ...(settings.only === 'full'
+        ? []
+        : await runPair([
+            ['bare-express', () => httpDriver('bare-express', env)],
+            ['gateway-stubbed-temporal', () => httpDriver('gateway-stubbed-temporal', env)],
+          ])),
+      ...(settings.only === 'stubbed'
+        ? []
+        : await runPair([
+            ['raw-signal-with-start', () => rawDriver(env)],
+            ['gateway-full', () => httpDriver('gateway-full', env)],
+          ])),
     ];
     for (const r of results) if (r.wrapped) log(`${r.name}: the pool of ${settings.poolSize} events wrapped, so some event ids were sent twice`);
 
-    const rows = buildRows(results, RATIOS);
-    process.stdout.write(`\n${formatTable(results, rows, RATIOS)}\n\n`);
+    const ratios = RATIOS.filter((spec) => results.some((r) => r.name === spec.scenario));
+    const rows = buildRows(results, ratios);
+    process.stdout.write(`\n${formatTable(results, rows, ratios)}\n\n`);
     const files = await writeResults(rows, started);
     log(`wrote ${files.latest} and ${files.stamped} (${((Date.now() - started.getTime()) / 1000).toFixed(1)}s total)`);
   } finally {

@@ -21,7 +21,7 @@ import { orderRoutes } from './routes/orders.js';
 import { recoveryRoutes } from './routes/recoveries.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
 import { healthRoutes } from './routes/health.js';
-import { webhookRouter } from './routes/webhooks.js';
+import { STRIPE_WEBHOOK_PATH, stripeWebhookHandlers } from './routes/webhooks.js';
 import { twilioWebhookRouter, unsubscribeRouter } from './routes/messaging-webhooks.js';
 
 export interface GatewayDeps {
@@ -112,7 +112,7 @@ export function createApp({ config, db, temporal, log, stripe = createStripeClie
   app.use(requestContext(log));
   // First and before express.json: the webhook route needs the raw bytes for the signature, and its caller
   // is Stripe, not a browser, so it skips the browser security headers below (measured on the ingest bench).
-  app.use(webhookRouter({ config, db, temporal, log }));
+  app.post(STRIPE_WEBHOOK_PATH, ...stripeWebhookHandlers({ config, db, temporal, log }));
   // Twilio posts urlencoded forms (signed over the parsed params); the router parses its own bodies.
   app.use(twilioWebhookRouter({ config, db, log }));
   app.use(helmet());

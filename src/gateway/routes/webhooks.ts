@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import express, { Router } from 'express';
+import express, { type RequestHandler, type Response } from 'express';
 import Stripe from 'stripe';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/connection.js';
@@ -16,8 +16,10 @@ export interface WebhookRouteDeps {
   log: Logger;
 }
 
+export const STRIPE_WEBHOOK_PATH = '/v1/webhooks/stripe';
+
 /** Any configured secret may have signed the event: rotation and separate platform/Connect endpoints. */
-function verifyEvent(payload: Buffer, signature: string, secrets: string[], toleranceSeconds: number): Stripe.Event {
+function verifyEvent(payload: string, signature: string, secrets: string[], toleranceSeconds: number): Stripe.Event {
   for (const secret of secrets) {
     try {
       return Stripe.webhooks.constructEvent(payload, signature, secret, toleranceSeconds);
@@ -30,11 +32,19 @@ function verifyEvent(payload: Buffer, signature: string, secrets: string[], tole
   throw new HttpProblem(400, 'invalid_signature', 'No configured webhook secret verifies this Stripe-Signature (bad, stale or tampered).');
 }
 
-export function webhookRouter({ config, db, temporal, log }: WebhookRouteDeps): Router {
-  const router = Router();
+/** A plain JSON write: the ingest hot path skips res.json's ETag hashing, which a webhook sender never uses. */
+function sendAck(res: Response, body: object): void {
+  const json = JSON.stringify(body);
+  res.statusCode = 200;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(json));
+  res.end(json);
+}
+
+/** Handlers for POST {@link STRIPE_WEBHOOK_PATH}, mounted on the app itself (no nested router on the hot path). */
+export function stripeWebhookHandlers({ config, db, temporal, log }: WebhookRouteDeps): RequestHandler[] {
   const retry = retryScheduleFromConfig(config);
-  router.post(
-    '/v1/webhooks/stripe',
+  return [
     // The signature covers the exact bytes Stripe sent, so this route alone gets the raw body.
     express.raw({ type: () => true, limit: config.WEBHOOK_BODY_LIMIT }),
     async (req, res, next) => {
@@ -42,7 +52,8 @@ export function webhookRouter({ config, db, temporal, log }: WebhookRouteDeps): 
         const signature = req.header('stripe-signature');
         if (!signature) throw new HttpProblem(400, 'missing_signature', 'The Stripe-Signature header is required.');
         if (!Buffer.isBuffer(req.body)) throw new HttpProblem(400, 'missing_body', 'The request body is empty.');
-        const event = verifyEvent(req.body, signature, config.STRIPE_WEBHOOK_SECRET, config.STRIPE_WEBHOOK_TOLERANCE_SECONDS);
+        // Decoded once here: given bytes, the SDK would decode them twice (signature, then parse).
+        const event = verifyEvent(req.body.toString('utf8'), signature, config.STRIPE_WEBHOOK_SECRET, config.STRIPE_WEBHOOK_TOLERANCE_SECONDS);
         const requestLog = (res.locals.log as Logger | undefined) ?? log;
         try {
           const outcome = await dispatchStripeEvent(event, {
@@ -53,7 +64,7 @@ export function webhookRouter({ config, db, temporal, log }: WebhookRouteDeps): 
             deadlineMs: config.TEMPORAL_RPC_TIMEOUT_MS,
             log: requestLog,
           });
-          res.status(200).json({ received: true, event_id: event.id, ...outcome });
+          sendAck(res, { received: true, event_id: event.id, ...outcome });
         } catch (error) {
           if (isTemporalUnavailable(error)) {
             requestLog.warn({ eventId: event.id, type: event.type }, 'Temporal unavailable: asking Stripe to redeliver');
@@ -65,6 +76,5 @@ export function webhookRouter({ config, db, temporal, log }: WebhookRouteDeps): 
         next(error);
       }
     },
-  );
-  return router;
+  ];
 }
