@@ -10,7 +10,7 @@ import autocannon from 'autocannon';
 import { checkoutSessionEventSignal, topUpWorkflow } from '../workflows/topup.js';
 import type { RetrySchedule } from '../workflows/activity-options.js';
 import { BENCH_TENANT_ID, type SignedEvent } from './events.js';
-import type { ChildMessage, ParentMessage, ServerMode } from './server.js';
+import type { ChildMessage, ParentMessage, ServerMode, ServerTimings } from './server.js';
 import { WEBHOOK_PATH } from './server.js';
 
 /** One fixed-duration measurement. */
@@ -25,6 +25,17 @@ export interface LoadRun {
   firstFailure?: string;
   /** The event pool was exhausted and cycled (some event ids sent twice). */
   wrapped: boolean;
+  /** gateway-full: time spent inside the gateway process during this run. */
+  server?: ServerTimings;
+}
+
+/** Mean ack latency split by where the time went (gateway-full only). */
+export interface LatencyBreakdown {
+  ackMeanMs: number;
+  /** Inside the gateway process, request parsed to response written. */
+  inGatewayMeanMs: number;
+  /** The part of that spent waiting for Temporal's signalWithStart. */
+  signalWithStartMeanMs: number;
 }
 
 /** Several runs of one scenario (e.g. interleaved rounds) combined. */
@@ -37,6 +48,20 @@ export interface LoadResult {
   durationSec: number;
   firstFailure?: string;
   wrapped: boolean;
+  breakdown?: LatencyBreakdown;
+}
+
+const mean = (values: Float64Array) => (values.length === 0 ? Number.NaN : values.reduce((sum, v) => sum + v, 0) / values.length);
+
+function breakdownOf(runs: LoadRun[], latencies: Float64Array): LatencyBreakdown | undefined {
+  const timed = runs.filter((r) => r.server);
+  if (timed.length === 0) return undefined;
+  const total = (pick: (t: ServerTimings) => { count: number; totalMs: number }) => {
+    const spans = timed.map((r) => pick(r.server!));
+    const count = spans.reduce((sum, s) => sum + s.count, 0);
+    return count === 0 ? Number.NaN : spans.reduce((sum, s) => sum + s.totalMs, 0) / count;
+  };
+  return { ackMeanMs: mean(latencies), inGatewayMeanMs: total((t) => t.request), signalWithStartMeanMs: total((t) => t.signalWithStart) };
 }
 
 export function summarize(runs: LoadRun[]): LoadResult {
@@ -58,6 +83,7 @@ export function summarize(runs: LoadRun[]): LoadResult {
     durationSec,
     firstFailure: runs.find((r) => r.firstFailure)?.firstFailure,
     wrapped: runs.some((r) => r.wrapped),
+    breakdown: breakdownOf(runs, all),
   };
 }
 
@@ -88,6 +114,8 @@ class LatencyRecorder {
 
 export interface ServerHandle {
   url: string;
+  /** What the server timed since the last call (zeros except in gateway-full). */
+  takeTimings(): Promise<ServerTimings>;
   stop(): Promise<void>;
 }
 
@@ -110,14 +138,24 @@ export async function startServer(mode: ServerMode, env: Record<string, string>)
     const port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${mode} server did not start within 30 s`)), 30_000);
       child.once('exit', (code, signal) => reject(new Error(`${mode} server exited early (${signal ?? `exit ${code}`})`)));
-      child.on('message', (message: ChildMessage) => {
+      child.once('message', (message: ChildMessage) => {
         clearTimeout(timer);
         if (message.type === 'ready') resolve(message.port);
-        else reject(new Error(`${mode} server failed to start: ${message.message}`));
+        else reject(new Error(`${mode} server failed to start: ${message.type === 'error' ? message.message : message.type}`));
       });
       child.send({ type: 'start', mode, env } satisfies ParentMessage);
     });
-    return { url: `http://127.0.0.1:${port}${WEBHOOK_PATH}`, stop };
+    const takeTimings = () =>
+      new Promise<ServerTimings>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${mode} server did not report its timings`)), 10_000);
+        child.once('message', (message: ChildMessage) => {
+          clearTimeout(timer);
+          if (message.type === 'timings') resolve({ request: message.request, signalWithStart: message.signalWithStart });
+          else reject(new Error(`${mode} server sent ${message.type} instead of its timings`));
+        });
+        child.send({ type: 'timings' } satisfies ParentMessage);
+      });
+    return { url: `http://127.0.0.1:${port}${WEBHOOK_PATH}`, takeTimings, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -37,6 +37,14 @@ export function buildRows(results: ScenarioResult[], ratios: RatioSpec[]): Row[]
     rows.push({ name: `${r.name} events/s`, value: round(r.eventsPerSec, 1), unit: 'events/s', baseline: null, ratio: null, target: null });
     rows.push({ name: `${r.name} p50 latency`, value: round(r.p50Ms, 3), unit: 'ms', baseline: null, ratio: null, target: null });
     rows.push({ name: `${r.name} p99 latency`, value: round(r.p99Ms, 3), unit: 'ms', baseline: null, ratio: null, target: null });
+    if (r.breakdown) {
+      const b = r.breakdown;
+      const ms = (name: string, value: number) => rows.push({ name: `${r.name} ${name}`, value: round(value, 3), unit: 'ms', baseline: null, ratio: null, target: null });
+      ms('mean ack latency', b.ackMeanMs);
+      ms('mean signalWithStart time', b.signalWithStartMeanMs);
+      ms('mean other time inside the gateway', b.inGatewayMeanMs - b.signalWithStartMeanMs);
+      ms('mean time outside the request handler', b.ackMeanMs - b.inGatewayMeanMs);
+    }
   }
   for (const spec of ratios) {
     const value = results.find((r) => r.name === spec.scenario && !r.error);
@@ -68,6 +76,15 @@ export function formatTable(results: ScenarioResult[], rows: Row[], ratios: Rati
     const verdict = row.ratio === null ? 'n/a ' : row.ratio >= spec.target ? 'PASS' : 'FAIL';
     const ratio = row.ratio === null ? 'n/a' : row.ratio.toFixed(3);
     out.push(`[${verdict}] ${spec.name}: ${ratio} (target >= ${spec.target.toFixed(2)})`);
+  }
+  for (const r of results) {
+    if (r.error || !r.breakdown) continue;
+    const b = r.breakdown;
+    out.push(
+      `${r.name} mean ack ${b.ackMeanMs.toFixed(2)} ms = signalWithStart ${b.signalWithStartMeanMs.toFixed(2)}` +
+        ` + rest of the gateway ${(b.inGatewayMeanMs - b.signalWithStartMeanMs).toFixed(2)}` +
+        ` + outside the request handler (socket queues, waiting for a CPU, load generator) ${(b.ackMeanMs - b.inGatewayMeanMs).toFixed(2)}`,
+    );
   }
   const failures = results.filter((r) => !r.error && r.firstFailure);
   for (const r of failures) out.push(`note: ${r.name}: ${r.failed} failed; first: ${r.firstFailure}`);

@@ -91,7 +91,11 @@ async function httpDriver(mode: ServerMode, env: Record<string, string>): Promis
       warmup: async () => {
         if (settings.warmupSec > 0) await load(warmupPoolSize(), settings.warmupSec);
       },
-      measure: (durationSec) => load(settings.poolSize, durationSec),
+      measure: async (durationSec) => {
+        await server.takeTimings(); // drop what warm-up (or the previous round) timed
+        const run = await load(settings.poolSize, durationSec);
+        return mode === 'gateway-full' ? { ...run, server: await server.takeTimings() } : run;
+      },
       close: () => server.stop(),
     };
   } catch (error) {

@@ -2,6 +2,7 @@
  * The HTTP server under test, run in its own process (forked by bench/run.ts) so the load generator does not
  * share its event loop. Protocol over IPC:
  *   parent → { type: 'start', mode, env }   child → { type: 'ready', port } | { type: 'error', message }
+ *   parent → { type: 'timings' }            child → { type: 'timings', request, signalWithStart } (then resets them)
  *   parent → { type: 'stop' }               child exits after closing the server, pool and Temporal connection.
  */
 import type { AddressInfo } from 'node:net';
@@ -16,8 +17,24 @@ import { createTemporalClient } from '../src/temporal/connection.js';
 
 export type ServerMode = 'bare-express' | 'gateway-stubbed-temporal' | 'gateway-full';
 
-export type ParentMessage = { type: 'start'; mode: ServerMode; env: Record<string, string> } | { type: 'stop' };
-export type ChildMessage = { type: 'ready'; port: number } | { type: 'error'; message: string };
+/** Time spent in one kind of step since the last `timings` request. */
+export interface Span {
+  count: number;
+  totalMs: number;
+}
+/** gateway-full only: where the ack latency goes inside the gateway process. */
+export interface ServerTimings {
+  /** From the parsed request line and headers to the response handed to the socket. */
+  request: Span;
+  /** The Temporal signalWithStart call alone. */
+  signalWithStart: Span;
+}
+
+export type ParentMessage = { type: 'start'; mode: ServerMode; env: Record<string, string> } | { type: 'timings' } | { type: 'stop' };
+export type ChildMessage =
+  | { type: 'ready'; port: number }
+  | { type: 'error'; message: string }
+  | ({ type: 'timings' } & ServerTimings);
 
 export const WEBHOOK_PATH = '/v1/webhooks/stripe';
 
@@ -43,6 +60,36 @@ function bareExpress(limit: string): express.Express {
 
 const send = (message: ChildMessage) => process.send?.(message);
 
+const emptyTimings = (): ServerTimings => ({ request: { count: 0, totalMs: 0 }, signalWithStart: { count: 0, totalMs: 0 } });
+let timings = emptyTimings();
+
+/** Wraps the client's signalWithStart to time it; the webhook handler calls it exactly as before. */
+function timeSignalWithStart(client: Client): void {
+  const workflow = client.workflow;
+  const inner = workflow.signalWithStart.bind(workflow);
+  workflow.signalWithStart = (async (...args: Parameters<typeof inner>) => {
+    const started = performance.now();
+    try {
+      return await inner(...args);
+    } finally {
+      timings.signalWithStart.count++;
+      timings.signalWithStart.totalMs += performance.now() - started;
+    }
+  }) as typeof workflow.signalWithStart;
+}
+
+/** Times each request inside this process; only for gateway-full, where a listener per request is noise. */
+function timedRequests(app: express.Express): http.RequestListener {
+  return (req, res) => {
+    const started = performance.now();
+    res.once('finish', () => {
+      timings.request.count++;
+      timings.request.totalMs += performance.now() - started;
+    });
+    app(req, res);
+  };
+}
+
 let server: http.Server | undefined;
 let db: Db | undefined;
 let temporal: Client | undefined;
@@ -55,9 +102,10 @@ async function start(mode: ServerMode, env: Record<string, string>): Promise<num
   } else {
     db = createDb(config.DATABASE_URL);
     temporal = mode === 'gateway-full' ? createTemporalClient(config) : stubTemporal();
+    if (mode === 'gateway-full') timeSignalWithStart(temporal);
     app = createApp({ config, db, temporal, log: createLogger('silent', 'gateway') });
   }
-  server = http.createServer(app);
+  server = http.createServer(mode === 'gateway-full' ? timedRequests(app) : app);
   await new Promise<void>((resolve, reject) => {
     server!.once('error', reject);
     server!.listen(0, '127.0.0.1', () => resolve());
@@ -80,6 +128,9 @@ process.on('message', (message: ParentMessage) => {
       (port) => send({ type: 'ready', port }),
       (error: unknown) => send({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
     );
+  } else if (message.type === 'timings') {
+    send({ type: 'timings', ...timings });
+    timings = emptyTimings();
   } else if (message.type === 'stop') {
     void stop().finally(() => process.exit(0));
   }
