@@ -11,7 +11,7 @@ import { checkoutSessionEventSignal, topUpWorkflow } from '../workflows/topup.js
 import type { RetrySchedule } from '../workflows/activity-options.js';
 import { BENCH_TENANT_ID, type SignedEvent } from './events.js';
 import type { ChildMessage, ParentMessage, ServerMode, ServerTimings } from './server.js';
-import { WEBHOOK_PATH } from './server.js';
+import { STRIPE_WEBHOOK_PATH as WEBHOOK_PATH } from '../src/gateway/routes/webhooks.js';
 
 /** One fixed-duration measurement. */
 export interface LoadRun {

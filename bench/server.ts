@@ -12,6 +12,7 @@ import express from 'express';
 import { loadConfig } from '../src/config.js';
 import { createDb, type Db } from '../src/db/connection.js';
 import { createApp } from '../src/gateway/app.js';
+import { STRIPE_WEBHOOK_PATH } from '../src/gateway/routes/webhooks.js';
 import { createLogger } from '../src/logger.js';
 import { createTemporalClient } from '../src/temporal/connection.js';
 
@@ -36,8 +37,6 @@ export type ChildMessage =
   | { type: 'error'; message: string }
   | ({ type: 'timings' } & ServerTimings);
 
-export const WEBHOOK_PATH = '/v1/webhooks/stripe';
-
 /** Resolves at once, like a Temporal server with zero latency; only what the webhook path touches. */
 function stubTemporal(): Client {
   const stub = {
@@ -52,7 +51,7 @@ function stubTemporal(): Client {
 
 function bareExpress(limit: string): express.Express {
   const app = express();
-  app.post(WEBHOOK_PATH, express.raw({ type: () => true, limit }), (_req, res) => {
+  app.post(STRIPE_WEBHOOK_PATH, express.raw({ type: () => true, limit }), (_req, res) => {
     res.status(200).json({ received: true });
   });
   return app;
