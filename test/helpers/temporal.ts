@@ -1,7 +1,12 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll } from 'vitest';
 import { registerSearchAttributes } from '../../src/devstack/temporal.js';
+import { PROJECT_ROOT } from '../../src/tools/resolve.js';
 import { getStack } from './stack.js';
 
 /** The time-skipping server from the project's resolved tool (the SDK's own download fails offline). */
@@ -18,6 +23,16 @@ export function workflowBundleOption(): { workflowBundle: { codePath: string } }
   const codePath = getStack().workflowBundlePath;
   if (!codePath) throw new Error('global setup did not bundle workflows/index.ts');
   return { workflowBundle: { codePath } };
+}
+
+/**
+ * Writes a workflow's history (its latest run unless runId is given) to test/histories/<name> for
+ * test/workflows/replay.test.ts, only when RECORD_HISTORIES is set; otherwise does nothing.
+ */
+export async function recordHistory(client: Client, workflowId: string, name: string, runId?: string): Promise<void> {
+  if (!process.env.RECORD_HISTORIES) return;
+  const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+  writeFileSync(path.join(PROJECT_ROOT, 'test', 'histories', name), historyToJSON(history));
 }
 
 /**

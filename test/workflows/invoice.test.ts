@@ -13,7 +13,7 @@ import {
 } from '../../workflows/invoice.js';
 import type { RecoveryHookActivities } from '../../activities/recovery-hooks.js';
 import { fakeRecoveryHooks } from '../helpers/recovery-hook-fakes.js';
-import { timeSkippingSuite } from '../helpers/temporal.js';
+import { recordHistory, timeSkippingSuite } from '../helpers/temporal.js';
 
 /** The activity clock the fakes report (workflow code takes its "now" from activity results). */
 const NOW_MS = 1_800_000_000_000;
@@ -253,6 +253,9 @@ describe('Invoice workflow', () => {
       }
       // A late payment_failed never makes a paid invoice overdue; an early one did, then paid cleared it.
       expect(fake.count('retrieveInvoice')).toBe(0);
+      // The natural order: payment_failed makes it overdue (recovery seam starts a campaign), paid notifies it.
+      expect(orders[0]).toEqual(['created', 'finalized', 'payment_failed', 'paid']);
+      await recordHistory(suite.env.client, 'invoice:t1:in_perm0', 'invoice-overdue-then-paid.json');
     });
   });
 
@@ -274,6 +277,7 @@ describe('Invoice workflow', () => {
         { tenantId: 't1', invoiceId: 'inv_due', retry: expect.anything() },
       ]);
       await handle.terminate();
+      await recordHistory(suite.env.client, handle.workflowId, 'invoice-due-date-overdue.json');
     });
   });
 

@@ -5,7 +5,7 @@ import type { OrderActivities } from '../../activities/order.js';
 import { createPaymentIntentUpdate, orderStateQuery, orderStripeEventSignal, orderWorkflow, refundUpdate } from '../../workflows/order.js';
 import type { RecoveryHookActivities } from '../../activities/recovery-hooks.js';
 import { fakeRecoveryHooks } from '../helpers/recovery-hook-fakes.js';
-import { timeSkippingSuite } from '../helpers/temporal.js';
+import { recordHistory, timeSkippingSuite } from '../helpers/temporal.js';
 
 function fakeActivities(options: { refundFails?: boolean } = {}) {
   const calls: Array<{ name: string; input: any }> = [];
@@ -125,6 +125,7 @@ describe('Order workflow', () => {
       expect(state.refunds.reduce((sum, refund) => sum + refund.amount, 0)).toBe(900);
       expect(state.status).toBe('partially_refunded');
       await handle.terminate();
+      await recordHistory(suite.env.client, handle.workflowId, 'order-paid-partially-refunded.json');
     });
   });
 

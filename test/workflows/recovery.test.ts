@@ -1,8 +1,5 @@
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { activityInfo } from '@temporalio/activity';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +7,6 @@ import type { RecoveryActivities, SendStepInput } from '../../activities/recover
 import type { CampaignSnapshot, RecoveryCustomer } from '../../activities/recovery-types.js';
 import type { Channel, SendOutcome } from '../../src/messaging/types.js';
 import { DEFAULT_SCHEDULE, type RecoverySchedule } from '../../src/recoveries/schedule.js';
-import { PROJECT_ROOT } from '../../src/tools/resolve.js';
 import {
   cancelRecoveryUpdate,
   markPaidRecoveryUpdate,
@@ -22,7 +18,7 @@ import {
   sendNowRecoveryUpdate,
   snoozeRecoveryUpdate,
 } from '../../workflows/recovery.js';
-import { timeSkippingEnvironment, workflowBundleOption } from '../helpers/temporal.js';
+import { recordHistory, timeSkippingEnvironment, workflowBundleOption } from '../helpers/temporal.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -120,12 +116,6 @@ async function start(taskQueue: string, options: { customer?: RecoveryCustomer; 
 
 const relative = (sends: Sent[], startedAtMs: number) => sends.map((s) => ({ step: s.step, channels: s.channels, hours: Math.round((s.atMs - startedAtMs) / 60_000) / 60 }));
 
-async function recordHistory(workflowId: string, name: string): Promise<void> {
-  if (!process.env.RECORD_HISTORIES) return;
-  const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
-  writeFileSync(path.join(PROJECT_ROOT, 'test', 'histories', name), historyToJSON(history));
-}
-
 describe('Recovery workflow', () => {
   it('runs the full 14-day default schedule: email, +1 d SMS, +3 d email, +7 d email and SMS, expires at +14 d', async () => {
     const fake = fakeActivities();
@@ -149,7 +139,7 @@ describe('Recovery workflow', () => {
       const description = await handle.describe();
       expect(description.closeTime!.getTime() - state.startedAtMs).toBeGreaterThanOrEqual(14 * DAY);
       expect(description.searchAttributes).toMatchObject({ TenantId: ['t1'], CampaignStatus: ['expired'], CustomerId: ['client_1'] });
-      await recordHistory(handle.workflowId, 'recovery-full-schedule.json');
+      await recordHistory(env.client, handle.workflowId, 'recovery-full-schedule.json');
     });
   });
 
@@ -171,7 +161,7 @@ describe('Recovery workflow', () => {
       // It finished on payment, not at +14 days.
       const closed = (await handle.describe()).closeTime!.getTime();
       expect(closed - state.startedAtMs).toBeLessThan(3 * DAY);
-      await recordHistory(handle.workflowId, 'recovery-paid-day-2.json');
+      await recordHistory(env.client, handle.workflowId, 'recovery-paid-day-2.json');
     });
   });
 
@@ -244,7 +234,7 @@ describe('Recovery workflow', () => {
       const state = await handle.result();
       expect(state.status).toBe('paid');
       expect(state.paidVia).toBe('manual');
-      await recordHistory(handle.workflowId, 'recovery-operator-actions.json');
+      await recordHistory(env.client, handle.workflowId, 'recovery-operator-actions.json');
     });
   });
 

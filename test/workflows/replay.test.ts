@@ -9,14 +9,34 @@ import { workflowBundleOption } from '../helpers/temporal.js';
 const HISTORIES = path.join(PROJECT_ROOT, 'test', 'histories');
 
 /**
- * Histories recorded from real runs (RECORD_HISTORIES=1 npx vitest run test/integration/top-up.test.ts).
- * Replaying them against today's workflow code fails on any non-deterministic change that lacks patched().
+ * Histories recorded from real runs; replaying them against today's workflow code fails on any non-deterministic
+ * change that lacks patched(). Re-record a kind only when a change is meant to alter its histories (keep the old
+ * file if runs started before the change must still replay), with RECORD_HISTORIES=1 and the test that writes it:
+ *   topup-*.json         RECORD_HISTORIES=1 npx vitest run test/integration/top-up.test.ts
+ *   recovery-*.json      RECORD_HISTORIES=1 npx vitest run test/workflows/recovery.test.ts
+ *   invoice-*.json       RECORD_HISTORIES=1 npx vitest run test/workflows/invoice.test.ts
+ *   subscription-*.json  RECORD_HISTORIES=1 npx vitest run test/workflows/subscription.test.ts
+ *   order-*.json         RECORD_HISTORIES=1 npx vitest run test/workflows/order.test.ts
+ * The workflow tests write through recordHistory() in test/helpers/temporal.ts.
  */
 describe('replay of recorded workflow histories', () => {
   const files = readdirSync(HISTORIES).filter((file) => file.endsWith('.json'));
 
-  it('has recorded TopUp histories to replay', () => {
-    expect(files).toEqual(expect.arrayContaining(['topup-credited.json', 'topup-redelivered-after-close.json']));
+  it('has recorded histories to replay for each workflow type (TopUp, Recovery, Invoice, Subscription, Order)', () => {
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'topup-credited.json',
+        'topup-redelivered-after-close.json',
+        'recovery-full-schedule.json',
+        'recovery-paid-day-2.json',
+        'recovery-operator-actions.json',
+        'invoice-overdue-then-paid.json',
+        'invoice-due-date-overdue.json',
+        'subscription-payment-failed-then-recovered.json',
+        'subscription-cancel-at-period-end.json',
+        'order-paid-partially-refunded.json',
+      ]),
+    );
   });
 
   for (const file of files) {

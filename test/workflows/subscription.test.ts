@@ -9,7 +9,7 @@ import {
 } from '../../workflows/subscription.js';
 import type { RecoveryHookActivities } from '../../activities/recovery-hooks.js';
 import { fakeRecoveryHooks } from '../helpers/recovery-hook-fakes.js';
-import { timeSkippingSuite } from '../helpers/temporal.js';
+import { recordHistory, timeSkippingSuite } from '../helpers/temporal.js';
 
 const MONTH = 30 * 24 * 60 * 60;
 const START = 1_900_000_000;
@@ -203,6 +203,7 @@ describe('Subscription workflow', () => {
         expect.objectContaining({ item: { kind: 'subscription_invoice', ref: 'in_1' }, via: 'subscription' }),
       ]);
       await handle.terminate('test done');
+      await recordHistory(suite.env.client, workflowId, 'subscription-payment-failed-then-recovered.json');
     });
   });
 
@@ -235,6 +236,7 @@ describe('Subscription workflow', () => {
       // Slept (in skipped time) until the period end, 20 days after the cancel was observed.
       expect(elapsedDays).toBeGreaterThanOrEqual(19);
       await expect(handle.executeUpdate(cancelSubscriptionUpdate, { args: [{ atPeriodEnd: false }] })).rejects.toThrow();
+      await recordHistory(suite.env.client, workflowId, 'subscription-cancel-at-period-end.json');
     });
   });
 });
