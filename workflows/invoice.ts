@@ -39,8 +39,14 @@ export interface InvoiceInput {
   invoiceId: string;
   source: InvoiceSource;
   retry: RetrySchedule;
-  /** Dedup ids and the event log handed over by continue-as-new; everything else is reloaded from PostgreSQL. */
-  carried?: Pick<InvoiceState, 'seenEventIds' | 'eventLog'>;
+  /**
+   * Handed over by continue-as-new: dedup ids, the event log, and what this workflow alone knows of the recovery
+   * campaign (absent in runs continued before it was carried: then false). Everything else, including overdue and
+   * the Payment Link with its active flag, is reloaded from PostgreSQL.
+   */
+  carried?: Pick<InvoiceState, 'seenEventIds' | 'eventLog'> & { recoveryStarted?: boolean; recoveryPaidNotified?: boolean };
+  /** Continue as new after this many events in a run; for tests, production relies on continueAsNewSuggested. */
+  continueAsNewAfterEvents?: number;
 }
 
 export interface InvoiceState {
@@ -87,8 +93,8 @@ const RECOVERY_CAMPAIGNS_PATCH = 'invoice-recovery-campaigns';
 export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceState> {
   const acts = proxyActivities<InvoiceActivities>(activityOptions(input.retry));
   const recovery = proxyActivities<RecoveryHookActivities>(activityOptions(input.retry));
-  let recoveryStarted = false;
-  let recoveryPaidNotified = false;
+  let recoveryStarted = input.carried?.recoveryStarted ?? false;
+  let recoveryPaidNotified = input.carried?.recoveryPaidNotified ?? false;
   const state: InvoiceState = {
     tenantId: input.tenantId,
     invoiceId: input.invoiceId,
@@ -110,6 +116,7 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceState
     eventLog: [...(input.carried?.eventLog ?? [])],
   };
   const pending: InvoiceEvent[] = [];
+  let eventsThisRun = 0;
   let loaded = false;
   let linkCreation: Promise<PaymentLinkSummary> | undefined;
 
@@ -365,6 +372,7 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceState
     }
     while (pending.length > 0) {
       const event = pending.shift()!;
+      eventsThisRun += 1;
       const type = event.kind === 'stripe' ? event.type : event.kind;
       // Seen from the moment it is taken, so a redelivery arriving while this one runs its activities is dropped.
       state.seenEventIds.push(event.eventId);
@@ -374,10 +382,14 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceState
       await afterChange();
     }
     await afterChange();
-    if (workflowInfo().continueAsNewSuggested) {
+    const limitReached = input.continueAsNewAfterEvents !== undefined && eventsThisRun >= input.continueAsNewAfterEvents;
+    if (workflowInfo().continueAsNewSuggested || limitReached) {
       await condition(allHandlersFinished);
       if (pending.length === 0) {
-        await continueAsNew<typeof invoiceWorkflow>({ ...input, carried: { seenEventIds: state.seenEventIds, eventLog: state.eventLog } });
+        await continueAsNew<typeof invoiceWorkflow>({
+          ...input,
+          carried: { seenEventIds: state.seenEventIds, eventLog: state.eventLog, recoveryStarted, recoveryPaidNotified },
+        });
       }
     }
   }

@@ -372,4 +372,96 @@ describe('Invoice workflow', () => {
       await paidHandle.terminate();
     });
   });
+
+  it('continues as new every 3 events without repeating or losing anything: dedup, overdue, recovery, link', async () => {
+    const fake = fakeActivities();
+    const invoiceId = 'inv_can';
+    const workflowId = `invoice:t1:${invoiceId}`;
+    fake.records.set(invoiceId, manualRecord(invoiceId, { dueAtMs: NOW_MS + 3 * DAY_MS }));
+    const checkout = (eventId: string, paymentStatus: 'unpaid' | 'paid'): InvoiceEvent => ({
+      kind: 'payment_link_paid',
+      eventId,
+      checkoutSessionId: `cs_${eventId}`,
+      paymentLinkId: 'plink_1',
+      paymentStatus,
+      amountTotal: 2500,
+      currency: 'eur',
+      paidAt: 1_900_000_000,
+    });
+    // A fresh handle each time: the time-skipping server does not follow the continue-as-new chain from the first one.
+    const latest = () => suite.env.client.workflow.getHandle<typeof invoiceWorkflow>(workflowId);
+    async function nextRun(previousRunId: string): Promise<string> {
+      for (let i = 0; i < 200; i++) {
+        const description = await latest().describe();
+        if (description.runId !== previousRunId && description.status.name === 'RUNNING') return description.runId;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error(`${workflowId} never continued as new from run ${previousRunId}`);
+    }
+    const signal = (event: InvoiceEvent) => latest().signal(invoiceEventSignal, event);
+
+    await withWorker(fake.activities, async (taskQueue) => {
+      const handle = await suite.env.client.workflow.start(invoiceWorkflow, {
+        workflowId,
+        taskQueue,
+        args: [{ tenantId: 't1', invoiceId, source: 'manual', retry, continueAsNewAfterEvents: 3 }],
+      });
+      const runs = [handle.firstExecutionRunId];
+      const link = await handle.executeUpdate(createPaymentLinkUpdate, { args: [] });
+
+      // Run 1: three checkout sessions completed without settling (an async payment method) → continue as new.
+      for (const id of ['evt_cs_1', 'evt_cs_2', 'evt_cs_3']) await signal(checkout(id, 'unpaid'));
+      runs.push(await nextRun(runs.at(-1)!));
+
+      // Run 2: an early event redelivered, the due date passes (overdue, recovery campaign), three more events.
+      await signal(checkout('evt_cs_1', 'unpaid'));
+      await suite.env.sleep(4 * DAY_MS);
+      await until(latest(), (s) => s.eventLog.some((entry) => entry.type === 'overdue'));
+      for (const id of ['evt_cs_4', 'evt_cs_5', 'evt_cs_6']) await signal(checkout(id, 'unpaid'));
+      runs.push(await nextRun(runs.at(-1)!));
+
+      // Run 3 (reloaded as overdue): paid through the link, then two late events → continue as new while paid.
+      await signal(checkout('evt_paid', 'paid'));
+      for (const id of ['evt_cs_7', 'evt_cs_8']) await signal(checkout(id, 'unpaid'));
+      runs.push(await nextRun(runs.at(-1)!));
+
+      // Run 4: the payment and the first event redelivered; both dropped by the carried dedup ids.
+      await signal(checkout('evt_paid', 'paid'));
+      await signal(checkout('evt_cs_1', 'unpaid'));
+      const final = await latest().result();
+
+      expect(new Set(runs).size).toBe(4);
+      const closed = await latest().describe();
+      expect(closed.runId).toBe(runs[3]);
+      expect(closed.status.name).toBe('COMPLETED');
+      expect(final).toMatchObject({ status: 'paid', overdue: false, amountPaid: 2500, paymentLink: link, paymentLinkActive: false });
+      // The event log carried across all four runs: every event once, the overdue transition once.
+      expect(final.eventLog.map((entry) => entry.eventId)).toEqual([
+        'evt_cs_1',
+        'evt_cs_2',
+        'evt_cs_3',
+        'overdue:due_date_passed',
+        'evt_cs_4',
+        'evt_cs_5',
+        'evt_cs_6',
+        'evt_paid',
+        'evt_cs_7',
+        'evt_cs_8',
+      ]);
+      expect(final.eventLog.find((entry) => entry.eventId === 'evt_paid')?.outcome).toBe('paid');
+      // Each run reloads the invoice once; every side effect happened exactly once across the runs.
+      expect(fake.count('loadInvoice')).toBe(4);
+      expect(fake.count('createPaymentLink')).toBe(1);
+      expect(fake.count('markInvoiceOverdue')).toBe(1);
+      expect(fake.count('startInvoiceRecovery')).toBe(1);
+      expect(fake.count('recordInvoicePayment')).toBe(1);
+      // The campaign started in run 2 is told of the payment in run 3, and not again when run 4 starts paid.
+      expect(fake.calls.filter((call) => call.name === 'notifyItemPaid').map((call) => call.input)).toEqual([
+        { tenantId: 't1', item: { kind: 'invoice', ref: invoiceId }, via: 'invoice' },
+      ]);
+      expect(fake.calls.filter((call) => call.name === 'deactivatePaymentLink').map((call) => call.input)).toEqual([
+        { tenantId: 't1', invoiceId, paymentLinkId: link.id },
+      ]);
+    });
+  });
 });
