@@ -16,7 +16,10 @@ export interface RatioSpec {
   name: string;
   scenario: string;
   baseline: string;
-  target: number;
+  /** null: printed for context, never PASS or FAIL. */
+  target: number | null;
+  /** What an informational ratio means, printed after it. */
+  note?: string;
 }
 
 export interface Row {
@@ -73,8 +76,12 @@ export function formatTable(results: ScenarioResult[], rows: Row[], ratios: Rati
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line), ''];
   for (const spec of ratios) {
     const row = rows.find((r) => r.name === spec.name)!;
-    const verdict = row.ratio === null ? 'n/a ' : row.ratio >= spec.target ? 'PASS' : 'FAIL';
     const ratio = row.ratio === null ? 'n/a' : row.ratio.toFixed(3);
+    if (spec.target === null) {
+      out.push(`[info] ${spec.name}: ${ratio}${spec.note ? ` (${spec.note})` : ''}`);
+      continue;
+    }
+    const verdict = row.ratio === null ? 'n/a ' : row.ratio >= spec.target ? 'PASS' : 'FAIL';
     out.push(`[${verdict}] ${spec.name}: ${ratio} (target >= ${spec.target.toFixed(2)})`);
   }
   for (const r of results) {

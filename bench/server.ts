@@ -9,14 +9,18 @@ import type { AddressInfo } from 'node:net';
 import http from 'node:http';
 import type { Client } from '@temporalio/client';
 import express from 'express';
-import { loadConfig } from '../src/config.js';
+import type Stripe from 'stripe';
+import { loadConfig, type Config } from '../src/config.js';
 import { createDb, type Db } from '../src/db/connection.js';
 import { createApp } from '../src/gateway/app.js';
 import { STRIPE_WEBHOOK_PATH } from '../src/gateway/routes/webhooks.js';
 import { createLogger } from '../src/logger.js';
 import { createTemporalClient } from '../src/temporal/connection.js';
+import { retryScheduleFromConfig } from '../src/temporal/retry.js';
+import { topUpWorkflowId } from '../src/temporal/workflow-ids.js';
+import { checkoutSessionEventSignal, topUpWorkflow } from '../workflows/topup.js';
 
-export type ServerMode = 'bare-express' | 'gateway-stubbed-temporal' | 'gateway-full';
+export type ServerMode = 'bare-express' | 'gateway-stubbed-temporal' | 'gateway-full' | 'express-signal-with-start';
 
 /** Time spent in one kind of step since the last `timings` request. */
 export interface Span {
@@ -53,6 +57,44 @@ function bareExpress(limit: string): express.Express {
   const app = express();
   app.post(STRIPE_WEBHOOK_PATH, express.raw({ type: () => true, limit }), (_req, res) => {
     res.status(200).json({ received: true });
+  });
+  return app;
+}
+
+/**
+ * The least an Express handler can do and still ack only after Temporal accepted the signal: parse the JSON and
+ * call signalWithStart as the gateway does, with no signature check, routing or request id. Not a product
+ * path (it trusts unsigned bodies): it shows the ceiling any Express gateway reaches on this machine.
+ */
+function expressSignalWithStart(config: Config, client: Client): express.Express {
+  const retry = retryScheduleFromConfig(config);
+  const app = express();
+  app.post(STRIPE_WEBHOOK_PATH, express.raw({ type: () => true, limit: config.WEBHOOK_BODY_LIMIT }), async (req, res, next) => {
+    try {
+      const event = JSON.parse((req.body as Buffer).toString('utf8')) as Stripe.Event;
+      const session = event.data.object as Stripe.Checkout.Session;
+      const { tenant_id: tenantId, top_up_id: topUpId } = session.metadata as { tenant_id: string; top_up_id: string };
+      const workflowId = topUpWorkflowId(tenantId, topUpId);
+      await client.workflow.signalWithStart(topUpWorkflow, {
+        workflowId,
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        args: [{ tenantId, topUpId, retry }],
+        signal: checkoutSessionEventSignal,
+        signalArgs: [
+          {
+            eventId: event.id,
+            type: 'checkout.session.completed',
+            sessionId: session.id,
+            paymentStatus: 'paid',
+            amountTotal: session.amount_total ?? 0,
+            currency: session.currency ?? '',
+          },
+        ],
+      });
+      res.status(200).json({ received: true, event_id: event.id, status: 'routed', workflowId });
+    } catch (error) {
+      next(error);
+    }
   });
   return app;
 }
@@ -98,6 +140,9 @@ async function start(mode: ServerMode, env: Record<string, string>): Promise<num
   let app: express.Express;
   if (mode === 'bare-express') {
     app = bareExpress(config.WEBHOOK_BODY_LIMIT);
+  } else if (mode === 'express-signal-with-start') {
+    temporal = createTemporalClient(config);
+    app = expressSignalWithStart(config, temporal);
   } else {
     db = createDb(config.DATABASE_URL);
     temporal = mode === 'gateway-full' ? createTemporalClient(config) : stubTemporal();

@@ -59,6 +59,16 @@ describe('bench rows', () => {
     expect(formatTable([scenario('a', 1000), scenario('b', 850)], rows, [RATIO])).toContain('[FAIL] b / a: 0.850 (target >= 0.90)');
   });
 
+  it('prints an informational ratio without a verdict', () => {
+    const info: RatioSpec = { name: 'b / a', scenario: 'b', baseline: 'a', target: null, note: 'context only' };
+    const results = [scenario('a', 1000), scenario('b', 500)];
+    const rows = buildRows(results, [info]);
+    expect(rows.find((r) => r.name === 'b / a')).toMatchObject({ ratio: 0.5, target: null });
+    const table = formatTable(results, rows, [info]);
+    expect(table).toContain('[info] b / a: 0.500 (context only)');
+    expect(table).not.toMatch(/PASS|FAIL/);
+  });
+
   it('has no ratio when a side failed to run, and says so instead of passing or failing', () => {
     const results = [scenario('a', Number.NaN, 'server did not start'), scenario('b', 850)];
     const rows = buildRows(results, [RATIO]);
