@@ -7,11 +7,11 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import autocannon from 'autocannon';
+import { STRIPE_WEBHOOK_PATH } from '../src/gateway/routes/webhooks.js';
 import { checkoutSessionEventSignal, topUpWorkflow } from '../workflows/topup.js';
 import type { RetrySchedule } from '../workflows/activity-options.js';
 import { BENCH_TENANT_ID, type SignedEvent } from './events.js';
 import type { ChildMessage, ParentMessage, ServerMode, ServerTimings } from './server.js';
-import { STRIPE_WEBHOOK_PATH as WEBHOOK_PATH } from '../src/gateway/routes/webhooks.js';
 
 /** One fixed-duration measurement. */
 export interface LoadRun {
@@ -155,7 +155,7 @@ export async function startServer(mode: ServerMode, env: Record<string, string>)
         });
         child.send({ type: 'timings' } satisfies ParentMessage);
       });
-    return { url: `http://127.0.0.1:${port}${WEBHOOK_PATH}`, takeTimings, stop };
+    return { url: `http://127.0.0.1:${port}${STRIPE_WEBHOOK_PATH}`, takeTimings, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -198,13 +198,13 @@ export async function runHttpLoad(opts: HttpLoadOptions): Promise<LoadRun> {
         requests: [
           {
             method: 'POST',
-            path: WEBHOOK_PATH,
+            path: STRIPE_WEBHOOK_PATH,
             setupRequest: (request) => {
               const event = opts.events[next++ % opts.events.length]!;
               return {
                 ...request,
                 method: 'POST',
-                path: WEBHOOK_PATH,
+                path: STRIPE_WEBHOOK_PATH,
                 headers: { 'content-type': 'application/json', 'stripe-signature': event.signature },
                 body: event.body,
               };
