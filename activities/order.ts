@@ -6,6 +6,7 @@ import {
   insertAttempt,
   insertRefund,
   recordAttemptResult,
+  type AttemptResult,
   refundIdempotencyKey,
   RefundExceedsCapturedError,
   updateRefund,
@@ -14,7 +15,6 @@ import {
 import { callStripe } from './errors.js';
 import type {
   OrderRecord,
-  OrderStatus,
   PaymentIntentSnapshot,
   PaymentIntentSummary,
   RefundReason,
@@ -118,16 +118,7 @@ export function createOrderActivities({ db, stripe }: OrderActivityDeps) {
       return snapshot(intent);
     },
 
-    async recordPaymentResult(input: {
-      tenantId: string;
-      orderId: string;
-      attempt: number;
-      status: string;
-      amountReceived?: number;
-      failureMessage?: string;
-      orderStatus: OrderStatus;
-      paid?: { paymentIntentId: string; capturedAmount: number };
-    }): Promise<void> {
+    async recordPaymentResult(input: AttemptResult): Promise<void> {
       if (input.paid && (!Number.isSafeInteger(input.paid.capturedAmount) || input.paid.capturedAmount <= 0)) {
         throw ApplicationFailure.nonRetryable(`Stripe amount_received ${input.paid.capturedAmount} is not a capture`, 'ValidationError');
       }

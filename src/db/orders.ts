@@ -142,23 +142,22 @@ export async function insertAttempt(
   });
 }
 
+export interface AttemptResult {
+  tenantId: string;
+  orderId: string;
+  attempt: number;
+  status: string;
+  amountReceived?: number;
+  failureMessage?: string;
+  orderStatus: OrderStatus;
+  paid?: { paymentIntentId: string; capturedAmount: number };
+}
+
 /**
  * Records one attempt's PaymentIntent status and moves the order. A paid order never goes back to an unpaid
  * status; the captured amount is Stripe's amount_received.
  */
-export async function recordAttemptResult(
-  db: Db,
-  result: {
-    tenantId: string;
-    orderId: string;
-    attempt: number;
-    status: string;
-    amountReceived?: number;
-    failureMessage?: string;
-    orderStatus: OrderStatus;
-    paid?: { paymentIntentId: string; capturedAmount: number };
-  },
-): Promise<void> {
+export async function recordAttemptResult(db: Db, result: AttemptResult): Promise<void> {
   await orderDb(db).transaction().execute(async (trx) => {
     await trx
       .updateTable('order_payments')
