@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { createExcessPaymentActivities } from './excess-payments.js';
 import { createInvoiceActivities } from './invoice.js';
 import { createInvoiceImportActivities } from './invoice-import.js';
 import { createOrderActivities } from './order.js';
@@ -6,6 +7,7 @@ import { createRecoveryActivities, type RecoveryMessenger } from './recovery.js'
 import { createRecoveryHookActivities } from './recovery-hooks.js';
 import { createSubscriptionActivities } from './subscription.js';
 import { createTopUpActivities, type TopUpActivityDeps } from './topup.js';
+import { createTransactionActivities } from './transaction.js';
 
 export type ActivityDeps = TopUpActivityDeps & {
   /** Activities that start or signal other workflows (the invoice import) use it; optional for tests. */
@@ -14,6 +16,8 @@ export type ActivityDeps = TopUpActivityDeps & {
   messaging?: RecoveryMessenger;
   /** PUBLIC_BASE_URL: where customers return after paying through a recovery link. */
   publicBaseUrl?: string;
+  /** FRONTEND_BASE_URL: the frontend's payment result pages, when the tenant has set none of its own. */
+  frontendBaseUrl?: string;
 };
 
 /** Every activity gets its clients from here, so tests can hand in their own. */
@@ -26,6 +30,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createInvoiceImportActivities(deps),
     ...createRecoveryActivities(deps),
     ...createRecoveryHookActivities(deps),
+    ...createTransactionActivities(deps),
+    ...createExcessPaymentActivities(deps),
   };
 }
 

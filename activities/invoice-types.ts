@@ -91,6 +91,8 @@ export interface PaymentLinkPaidEvent {
   kind: 'payment_link_paid';
   eventId: string;
   checkoutSessionId: string;
+  /** The session's PaymentIntent: what a refund of excess money refers to. Absent in events from older runs. */
+  paymentIntentId?: string | null;
   paymentLinkId: string | null;
   paymentStatus: string;
   amountTotal: number;

@@ -1,10 +1,8 @@
-import { ApplicationFailure, log } from '@temporalio/activity';
+import { log } from '@temporalio/activity';
 import type Stripe from 'stripe';
 import type { Db } from '../src/db/connection.js';
 import { ensureClientForStripeCustomer } from '../src/db/clients.js';
 import {
-  attachPaymentLink,
-  findInvoice,
   findInvoiceRecord,
   markInvoiceOverdue,
   recordInvoicePayment,
@@ -12,9 +10,9 @@ import {
   upsertStripeInvoice,
   type RecordPaymentOutcome,
 } from '../src/db/invoices.js';
-import { stripeAccountFor } from '../src/stripe/connected-account.js';
 import { invoiceSnapshotFrom } from '../src/stripe/invoice-snapshot.js';
 import { callStripe } from './errors.js';
+import { accountOptions, ensureInvoicePaymentLink } from './payment-instruments.js';
 import type {
   InvoiceRecord,
   OverdueReason,
@@ -26,11 +24,6 @@ import type {
 export interface InvoiceActivityDeps {
   db: Db;
   stripe: Stripe;
-}
-
-/** Request options for the tenant's connected account (none for a tenant without one: the platform account). */
-async function accountOptions(db: Db, tenantId: string, idempotencyKey?: string): Promise<Stripe.RequestOptions> {
-  return { ...(await stripeAccountFor(db, tenantId)), ...(idempotencyKey ? { idempotencyKey } : {}) };
 }
 
 export function createInvoiceActivities({ db, stripe }: InvoiceActivityDeps) {
@@ -97,7 +90,7 @@ export function createInvoiceActivities({ db, stripe }: InvoiceActivityDeps) {
       amount: number;
       currency: string;
       paidAtMs: number;
-    }): Promise<{ outcome: RecordPaymentOutcome; invoice: InvoiceRecord | null }> {
+    }): Promise<{ outcome: RecordPaymentOutcome; invoice: InvoiceRecord | null; paidBy?: string }> {
       const result = await recordInvoicePayment(db, {
         tenantId: input.tenantId,
         invoiceId: input.invoiceId,
@@ -106,7 +99,7 @@ export function createInvoiceActivities({ db, stripe }: InvoiceActivityDeps) {
         currency: input.currency.toLowerCase(),
         paidAt: new Date(input.paidAtMs),
       });
-      return { outcome: result.outcome, invoice: result.invoice ?? null };
+      return { outcome: result.outcome, invoice: result.invoice ?? null, ...(result.paidBy ? { paidBy: result.paidBy } : {}) };
     },
 
     /**
@@ -114,41 +107,7 @@ export function createInvoiceActivities({ db, stripe }: InvoiceActivityDeps) {
      * from the invoice, so retries and double clicks create one set of Stripe objects. The first stored link wins.
      */
     async createPaymentLink(input: { tenantId: string; invoiceId: string }): Promise<PaymentLinkSummary> {
-      const invoice = await findInvoice(db, input.tenantId, input.invoiceId);
-      if (!invoice) throw ApplicationFailure.nonRetryable(`no invoice ${input.invoiceId}`, 'ValidationError');
-      if (invoice.paymentLink) return invoice.paymentLink;
-      if (invoice.source !== 'manual') throw ApplicationFailure.nonRetryable('Stripe-sourced invoices are paid through Stripe', 'ValidationError');
-      if (invoice.status === 'paid' || invoice.status === 'cancelled') {
-        throw ApplicationFailure.nonRetryable(`invoice is ${invoice.status}`, 'ValidationError');
-      }
-      const key = `invoice:${input.tenantId}:${input.invoiceId}`;
-      const metadata = { purpose: 'invoice', tenant_id: input.tenantId, invoice_id: input.invoiceId };
-      const product = await callStripe('products.create', async () =>
-        stripe.products.create(
-          { name: `Invoice ${input.invoiceId}`, ...(invoice.memo ? { description: invoice.memo.slice(0, 500) } : {}), metadata },
-          await accountOptions(db, input.tenantId, `${key}:product`),
-        ),
-      );
-      const price = await callStripe('prices.create', async () =>
-        stripe.prices.create(
-          { product: product.id, currency: invoice.currency, unit_amount: invoice.amountDue, metadata },
-          await accountOptions(db, input.tenantId, `${key}:price`),
-        ),
-      );
-      const link = await callStripe('paymentLinks.create', async () =>
-        stripe.paymentLinks.create(
-          {
-            line_items: [{ price: price.id, quantity: 1 }],
-            // Copied by Stripe onto every Checkout Session of the link, which is how the webhook finds the invoice.
-            metadata,
-            payment_intent_data: { metadata },
-            restrictions: { completed_sessions: { limit: 1 } },
-          },
-          await accountOptions(db, input.tenantId, `${key}:payment-link`),
-        ),
-      );
-      const stored = await attachPaymentLink(db, input.tenantId, input.invoiceId, { id: link.id, url: link.url });
-      return stored?.paymentLink ?? { id: link.id, url: link.url };
+      return ensureInvoicePaymentLink({ db, stripe }, input.tenantId, input.invoiceId);
     },
 
     /** The invoice is paid or void: nobody should pay through its link again. */

@@ -43,7 +43,13 @@ export interface RefundSnapshot {
 }
 
 export type OrderStripeEvent =
-  | ({ eventId: string; kind: 'payment_intent'; type: PaymentIntentEventType | 'reconcile' } & PaymentIntentSnapshot)
+  | ({
+      eventId: string;
+      kind: 'payment_intent';
+      type: PaymentIntentEventType | 'reconcile';
+      /** The PaymentIntent's metadata.attempt: how a Checkout Session attempt learns its PaymentIntent. */
+      attempt?: number;
+    } & PaymentIntentSnapshot)
   | ({ eventId: string; kind: 'refund'; type: string } & RefundSnapshot)
   | {
       eventId: string;
@@ -65,6 +71,33 @@ export interface PaymentIntentSummary {
   currency: string;
 }
 
+/** An order attempt paid through a Stripe Checkout Session (the order's recovery instrument). */
+export interface OrderCheckoutSession {
+  attempt: number;
+  checkoutSessionId: string;
+  url: string | null;
+  /** Stripe's expires_at, epoch ms; null when not known (an attempt loaded from PostgreSQL). */
+  expiresAtMs: number | null;
+  /** The attempt's PaymentIntent id, or the `pending:<session id>` placeholder until a payment event names it. */
+  paymentIntentId: string;
+}
+
+export interface OrderCheckoutResult extends OrderCheckoutSession {
+  /** False when the given current session was still good and is answered again. */
+  created: boolean;
+  /** The activity's clock (epoch ms): workflow code never reads the clock. */
+  nowMs: number;
+}
+
+/** A Checkout Session as Stripe knows it now, with its PaymentIntent once it has one. */
+export interface OrderCheckoutSnapshot {
+  checkoutSessionId: string;
+  /** open | complete | expired */
+  status: string;
+  paymentIntent: PaymentIntentSnapshot | null;
+  nowMs: number;
+}
+
 export interface RefundSummary {
   id: string;
   requestKey: string;
@@ -82,7 +115,10 @@ export interface RefundSummary {
 
 export interface OrderAttemptRecord {
   attempt: number;
+  /** A Checkout Session attempt whose PaymentIntent is not known yet stores `pending:<checkout session id>`. */
   paymentIntentId: string;
+  /** Set while a Checkout Session attempt waits for its PaymentIntent (from the placeholder above). */
+  checkoutSessionId?: string;
   status: string;
   amount: number;
   currency: string;

@@ -4,6 +4,7 @@ import type Stripe from 'stripe';
 import type { Db } from '../src/db/connection.js';
 import { findClient } from '../src/db/clients.js';
 import { findInvoice } from '../src/db/invoices.js';
+import { returnUrlsFor } from '../src/payments/return-urls.js';
 import { notifyRecoveryPaid, startRecoveryCampaign } from '../src/recoveries/start.js';
 import { stripeAccountFor } from '../src/stripe/connected-account.js';
 import type { RetrySchedule } from '../workflows/activity-options.js';
@@ -16,6 +17,7 @@ export interface RecoveryHookDeps {
   temporal?: Client;
   /** Where Checkout sends a customer who paid through a recovery link. */
   publicBaseUrl?: string;
+  frontendBaseUrl?: string;
 }
 
 export type StartRecoveryOutcome = 'started' | 'finished' | 'not_owed' | 'no_contact' | 'owned_by_subscription' | 'unavailable';
@@ -24,8 +26,10 @@ export type StartRecoveryOutcome = 'started' | 'finished' | 'not_owed' | 'no_con
  * The seams of the invoice and subscription workflows: they start a recovery campaign for an unpaid item and tell
  * it when the item is paid. Starting is idempotent by business key, so retries attach to the same campaign.
  */
-export function createRecoveryHookActivities({ db, stripe, temporal, publicBaseUrl = 'http://localhost:3000' }: RecoveryHookDeps) {
-  const returnUrl = (item: RecoveryItem) => `${publicBaseUrl}/recoveries/paid?${item.kind}=${encodeURIComponent(item.ref)}`;
+export function createRecoveryHookActivities({ db, stripe, temporal, publicBaseUrl = 'http://localhost:3000', frontendBaseUrl }: RecoveryHookDeps) {
+  /** Recorded in the campaign's input for reference; each step's instrument resolves its own return pages. */
+  const returnUrl = async (tenantId: string, item: RecoveryItem) =>
+    (await returnUrlsFor(db, { publicBaseUrl, ...(frontendBaseUrl ? { frontendBaseUrl } : {}) }, tenantId, item)).successUrl;
 
   return {
     async startInvoiceRecovery(input: { tenantId: string; invoiceId: string; retry: RetrySchedule }): Promise<StartRecoveryOutcome> {
@@ -39,7 +43,7 @@ export function createRecoveryHookActivities({ db, stripe, temporal, publicBaseU
       const item: RecoveryItem = { kind: 'invoice', ref: invoice.id };
       const result = await startRecoveryCampaign(
         temporal,
-        { taskQueue: activityInfo().taskQueue, retry: input.retry, successUrl: returnUrl(item) },
+        { taskQueue: activityInfo().taskQueue, retry: input.retry, successUrl: await returnUrl(input.tenantId, item) },
         {
           tenantId: input.tenantId,
           item,
@@ -70,7 +74,7 @@ export function createRecoveryHookActivities({ db, stripe, temporal, publicBaseU
       const item: RecoveryItem = { kind: 'subscription_invoice', ref: input.invoiceId };
       const result = await startRecoveryCampaign(
         temporal,
-        { taskQueue: activityInfo().taskQueue, retry: input.retry, successUrl: returnUrl(item) },
+        { taskQueue: activityInfo().taskQueue, retry: input.retry, successUrl: await returnUrl(input.tenantId, item) },
         {
           tenantId: input.tenantId,
           item,

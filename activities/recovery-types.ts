@@ -57,9 +57,25 @@ export interface NewCampaignRecord {
   metadata: Record<string, string>;
 }
 
+export type PaymentInstrumentSource =
+  | 'hosted_invoice_page'
+  | 'invoice_payment_link'
+  | 'transaction_payment_link'
+  | 'order_checkout'
+  /** Only in histories recorded before campaigns sent each item's own instrument. */
+  | 'checkout_session';
+
+/** The item's own way to be paid, as a campaign step sends it. */
 export interface PaymentLinkResult {
-  url: string;
-  source: 'invoice_payment_link' | 'checkout_session';
+  /** null when the item has no payable page yet (a Stripe invoice still in draft). */
+  url: string | null;
+  source: PaymentInstrumentSource;
   id: string;
   expiresAtMs: number | null;
+  /** The item needs no payment any more (paid or voided elsewhere): nothing is sent. */
+  settled?: boolean;
+  /** Stripe's next automatic collection attempt of the invoice (epoch ms), if one is scheduled. */
+  nextPaymentAttemptMs?: number | null;
+  /** The activity's clock (epoch ms). */
+  nowMs?: number;
 }

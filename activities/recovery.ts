@@ -1,11 +1,17 @@
-import { ApplicationFailure, log } from '@temporalio/activity';
+import { activityInfo, ApplicationFailure, log } from '@temporalio/activity';
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type Stripe from 'stripe';
 import type { Db } from '../src/db/connection.js';
 import { findInvoiceRecord } from '../src/db/invoices.js';
 import { findRecoverySchedule, insertCampaign, isCampaignItemSettled, updateCampaign } from '../src/db/recoveries.js';
 import type { Channel, MessageKey, RecoveryMessageData, SendOutcome } from '../src/messaging/types.js';
 import type { RecoverySchedule } from '../src/recoveries/schedule.js';
-import { callStripe } from './errors.js';
+import { ensureTransaction } from '../src/db/transactions.js';
+import { returnUrlsFor } from '../src/payments/return-urls.js';
+import { orderWorkflowId } from '../src/temporal/workflow-ids.js';
+import type { RetrySchedule } from '../workflows/activity-options.js';
+import { openRecoveryCheckoutUpdate, orderWorkflow } from '../workflows/order.js';
+import { deactivateTransactionPaymentLink, ensureInvoicePaymentLink, ensureTransactionPaymentLink, stripeInvoicePage } from './payment-instruments.js';
 import type { CampaignSnapshot, CampaignStatus, NewCampaignRecord, PaymentLinkResult, RecoveryCustomer, RecoveryItem } from './recovery-types.js';
 
 /** Who a recovery message goes to. */
@@ -29,12 +35,17 @@ export interface RecoveryMessenger {
 export interface RecoveryActivityDeps {
   db: Db;
   stripe: Stripe;
+  /** Reaches the order workflow, which makes an order's instrument. */
+  temporal?: Client;
+  /** PUBLIC_BASE_URL and FRONTEND_BASE_URL: where customers land after paying. */
+  publicBaseUrl?: string;
+  frontendBaseUrl?: string;
   /** Absent until the messaging layer is wired into the worker: every send then reports a non-permanent failure. */
   messaging?: RecoveryMessenger;
 }
 
-/** Recovery Checkout Sessions live as long as Stripe allows: 24 h. Each campaign step makes a fresh one. */
-const CHECKOUT_EXPIRY_SECONDS = 24 * 60 * 60;
+/** Used when a campaign from before `retry` was passed reopens an order workflow. */
+const DEFAULT_RETRY: RetrySchedule = { intervalsMs: [1_000, 10_000, 60_000, 600_000] };
 
 export interface GetPaymentLinkInput {
   tenantId: string;
@@ -44,8 +55,11 @@ export interface GetPaymentLinkInput {
   amount: number;
   currency: string;
   customerEmail?: string | null;
+  /** Kept for histories recorded before each instrument resolved its own return pages; unused. */
   successUrl: string;
   cancelUrl?: string;
+  /** The campaign's retry schedule, for an order workflow this step has to reopen. */
+  retry?: RetrySchedule;
 }
 
 export interface SendStepInput {
@@ -70,7 +84,8 @@ async function tenantName(db: Db, tenantId: string): Promise<string> {
   return row?.name ?? tenantId;
 }
 
-export function createRecoveryActivities({ db, stripe, messaging }: RecoveryActivityDeps) {
+export function createRecoveryActivities({ db, stripe, messaging, temporal, publicBaseUrl = 'http://localhost:3000', frontendBaseUrl }: RecoveryActivityDeps) {
+  const returnUrls = { publicBaseUrl, ...(frontendBaseUrl ? { frontendBaseUrl } : {}) };
   return {
     /** Inserts the campaign row (once). Returns the current time: workflow code takes time from activity results. */
     async recordCampaign(input: NewCampaignRecord): Promise<{ nowMs: number; created: boolean; status: CampaignStatus }> {
@@ -88,48 +103,68 @@ export function createRecoveryActivities({ db, stripe, messaging }: RecoveryActi
     },
 
     /**
-     * The link a step sends: the invoice's own Payment Link when it has an active one, otherwise a Checkout
-     * Session (mode payment, 24 h) whose Stripe idempotency key is the campaign step, so a retried activity
-     * returns the same session and every step gets a fresh one.
+     * The item's own way to be paid, in the tenant's Stripe account, read fresh before each step: a Stripe
+     * invoice's hosted page, a manual invoice's or a transaction's Payment Link (one completed session, the same
+     * link every step), an order's Checkout Session made by the order workflow. Never a parallel charge.
      */
     async getPaymentLink(input: GetPaymentLinkInput): Promise<PaymentLinkResult> {
-      if (input.item.kind === 'invoice' || input.item.kind === 'subscription_invoice') {
-        const invoice = await findInvoiceRecord(db, input.tenantId, input.item.ref);
-        if (invoice?.paymentLink && invoice.paymentLinkActive !== false) {
-          return { url: invoice.paymentLink.url, source: 'invoice_payment_link', id: invoice.paymentLink.id, expiresAtMs: null };
+      const nowMs = Date.now();
+      const settled = (id: string, source: PaymentLinkResult['source']): PaymentLinkResult => ({ url: null, source, id, expiresAtMs: null, settled: true, nowMs });
+      const hostedPage = async (stripeInvoiceId: string): Promise<PaymentLinkResult> => {
+        const page = await stripeInvoicePage({ db, stripe }, input.tenantId, stripeInvoiceId);
+        if (page.status === 'paid' || page.status === 'void' || page.amountRemaining <= 0) return settled(stripeInvoiceId, 'hosted_invoice_page');
+        return { url: page.url, source: 'hosted_invoice_page', id: stripeInvoiceId, expiresAtMs: null, nextPaymentAttemptMs: page.nextPaymentAttemptMs, nowMs };
+      };
+      switch (input.item.kind) {
+        case 'subscription_invoice':
+          return hostedPage(input.item.ref);
+        case 'invoice': {
+          const invoice = await findInvoiceRecord(db, input.tenantId, input.item.ref);
+          if (!invoice) throw ApplicationFailure.nonRetryable(`no invoice ${input.item.ref}`, 'ValidationError');
+          if (invoice.source === 'stripe') return hostedPage(invoice.stripeInvoiceId ?? invoice.id);
+          if (invoice.status === 'paid' || invoice.status === 'cancelled') return settled(invoice.id, 'invoice_payment_link');
+          const link = await ensureInvoicePaymentLink({ db, stripe }, input.tenantId, invoice.id);
+          return { url: link.url, source: 'invoice_payment_link', id: link.id, expiresAtMs: null, nowMs };
+        }
+        case 'transaction': {
+          const ensured = await ensureTransaction(db, { tenantId: input.tenantId, ref: input.item.ref, amount: input.amount, currency: input.currency, customerEmail: input.customerEmail });
+          if (ensured.transaction.status !== 'open') return settled(input.item.ref, 'transaction_payment_link');
+          const urls = await returnUrlsFor(db, returnUrls, input.tenantId, input.item);
+          const txn = await ensureTransactionPaymentLink({ db, stripe }, input.tenantId, input.item.ref, { successUrl: urls.successUrl });
+          return { url: txn.paymentLink!.url, source: 'transaction_payment_link', id: txn.paymentLink!.id, expiresAtMs: null, nowMs };
+        }
+        case 'order': {
+          if (!temporal) throw ApplicationFailure.retryable('no Temporal client to reach the order workflow', 'TemporalUnavailable');
+          const urls = await returnUrlsFor(db, returnUrls, input.tenantId, input.item);
+          const orderId = input.item.ref;
+          let checkout;
+          try {
+            // With start: an order workflow closed while idle reopens from PostgreSQL.
+            checkout = await temporal.workflow.executeUpdateWithStart(openRecoveryCheckoutUpdate, {
+              args: [{ successUrl: urls.successUrl, cancelUrl: urls.cancelUrl }],
+              startWorkflowOperation: new WithStartWorkflowOperation(orderWorkflow, {
+                workflowId: orderWorkflowId(input.tenantId, orderId),
+                taskQueue: activityInfo().taskQueue,
+                args: [{ tenantId: input.tenantId, orderId, origin: 'webhook', retry: input.retry ?? DEFAULT_RETRY }],
+                workflowIdConflictPolicy: 'USE_EXISTING',
+                workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+              }),
+            });
+          } catch (error) {
+            // The order workflow refused (an order never created): asking again cannot help.
+            if (error instanceof WorkflowUpdateFailedError) throw ApplicationFailure.nonRetryable(`order ${orderId}: ${error.cause?.message ?? error.message}`, 'ValidationError');
+            throw error;
+          }
+          if (checkout.settled) return settled(input.item.ref, 'order_checkout');
+          return { url: checkout.url, source: 'order_checkout', id: checkout.checkoutSessionId ?? input.item.ref, expiresAtMs: checkout.expiresAtMs, nowMs };
         }
       }
-      const metadata = {
-        purpose: 'recovery',
-        tenant_id: input.tenantId,
-        campaign_id: input.campaignId,
-        item_kind: input.item.kind,
-        item_ref: input.item.ref,
-        step: String(input.step),
-      };
-      const session = await callStripe('checkout.sessions.create', () =>
-        stripe.checkout.sessions.create(
-          {
-            mode: 'payment',
-            expires_at: Math.floor(Date.now() / 1000) + CHECKOUT_EXPIRY_SECONDS,
-            success_url: input.successUrl,
-            cancel_url: input.cancelUrl ?? input.successUrl,
-            client_reference_id: input.campaignId,
-            ...(input.customerEmail ? { customer_email: input.customerEmail } : {}),
-            line_items: [
-              {
-                quantity: 1,
-                price_data: { currency: input.currency, unit_amount: input.amount, product_data: { name: `Payment for ${input.item.ref}` } },
-              },
-            ],
-            metadata,
-            payment_intent_data: { metadata },
-          },
-          { idempotencyKey: `recovery:${input.tenantId}:${input.campaignId}:step:${input.step}` },
-        ),
-      );
-      if (!session.url) throw ApplicationFailure.nonRetryable('Stripe returned a Checkout Session without a url', 'StripeClientError');
-      return { url: session.url, source: 'checkout_session', id: session.id, expiresAtMs: session.expires_at ? session.expires_at * 1000 : null };
+    },
+
+    /** The campaign ended unpaid: a transaction's link stops taking payments (other items keep theirs). */
+    async releasePaymentInstrument(input: { tenantId: string; item: RecoveryItem }): Promise<{ released: boolean }> {
+      if (input.item.kind !== 'transaction') return { released: false };
+      return { released: await deactivateTransactionPaymentLink({ db, stripe }, input.tenantId, input.item.ref) };
     },
 
     /**

@@ -8,6 +8,10 @@ import * as m0006 from './0006_financial_summary.js';
 import * as m0007 from './0007_messaging.js';
 import * as m0008 from './0008_recoveries.js';
 import * as m0009 from './0009_client_phone.js';
+import * as m0010 from './0010_transactions.js';
+import * as m0011 from './0011_message_handoff.js';
+import * as m0012 from './0012_payment_pages.js';
+import * as m0013 from './0013_order_stripe_account.js';
 
 /** Every migration, in order. Listed statically so the same code runs under tsx, vitest and a bundler. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +24,8 @@ export const migrations: Record<string, Migration> = {
   '0007_messaging': m0007,
   '0008_recoveries': m0008,
   '0009_client_phone': m0009,
+  '0010_transactions': m0010,
+  '0011_message_handoff': m0011,
+  '0012_payment_pages': m0012,
+  '0013_order_stripe_account': m0013,
 };

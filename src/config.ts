@@ -44,6 +44,8 @@ export const configSchema = z
 
     PORT: port.default(3000),
     PUBLIC_BASE_URL: z.url().default('http://localhost:3000'),
+    /** Tenants' web app, base of the default Checkout success/cancel pages (src/payments/return-urls.ts). Default: unset. */
+    FRONTEND_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL like https://app.example.com' }).optional(),
     ALLOWED_FRONTEND_ORIGINS: csv.superRefine((origins, ctx) => {
       for (const origin of origins) {
         if (!/^https?:\/\/[^/]+$/.test(origin)) ctx.addIssue({ code: 'custom', message: `"${origin}" is not an origin like https://app.example.com` });

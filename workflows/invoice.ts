@@ -16,6 +16,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { ExcessPaymentActivities } from '../activities/excess-payments.js';
 import type { RecoveryHookActivities } from '../activities/recovery-hooks.js';
 import type { InvoiceActivities } from '../activities/invoice.js';
 import type {
@@ -89,10 +90,13 @@ const EVENT_LOG_LIMIT = 200;
 const SEEN_IDS_LIMIT = 500;
 /** Invoice histories from before recovery campaigns existed replay without starting one. */
 const RECOVERY_CAMPAIGNS_PATCH = 'invoice-recovery-campaigns';
+/** A second payment, or one on a void invoice, is refunded by a step; older histories only logged it. */
+const EXCESS_REFUND_PATCH = 'invoice-excess-refund';
 
 export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceState> {
   const acts = proxyActivities<InvoiceActivities>(activityOptions(input.retry));
   const recovery = proxyActivities<RecoveryHookActivities>(activityOptions(input.retry));
+  const excess = proxyActivities<ExcessPaymentActivities>(activityOptions(input.retry));
   let recoveryStarted = input.carried?.recoveryStarted ?? false;
   let recoveryPaidNotified = input.carried?.recoveryPaidNotified ?? false;
   const state: InvoiceState = {
@@ -308,6 +312,19 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceState
       paidAtMs: event.paidAt * 1000,
     });
     if (result.invoice) adopt(result.invoice, event.paidAt * 1000);
+    const excessPayment = result.outcome === 'paid_after_void' || (result.outcome === 'already_paid' && result.paidBy !== event.checkoutSessionId);
+    if (excessPayment && event.paymentIntentId && patched(EXCESS_REFUND_PATCH)) {
+      // Money for an invoice that was void or already paid by another payment goes back in full.
+      const refunded = await excess.refundExcessPayment({
+        tenantId: state.tenantId,
+        paymentIntentId: event.paymentIntentId,
+        item: { kind: 'invoice', ref: state.invoiceId },
+        amount: event.amountTotal,
+        currency: event.currency,
+        reason: result.outcome === 'paid_after_void' ? 'invoice is void' : `invoice already paid by ${result.paidBy ?? 'another payment'}`,
+      });
+      return `${result.outcome}: excess refunded (${refunded.refundId ?? 'pending'})`;
+    }
     if (result.outcome === 'paid_after_void') log.warn('payment received for a cancelled invoice; refund needed', { invoiceId: state.invoiceId });
     return result.outcome;
   }

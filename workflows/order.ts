@@ -14,6 +14,7 @@ import {
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { ExcessPaymentActivities } from '../activities/excess-payments.js';
 import type { RecoveryHookActivities } from '../activities/recovery-hooks.js';
 import type { OrderActivities } from '../activities/order.js';
 import type {
@@ -61,13 +62,25 @@ export type AttemptStatus = 'open' | 'requires_action' | 'processing' | 'failed'
 
 export interface OrderAttemptState {
   attempt: number;
+  /** For a Checkout Session attempt whose PaymentIntent is not known yet, the `pending:<session id>` placeholder. */
   paymentIntentId: string;
+  /** Set for an attempt paid through a Stripe Checkout Session (the order's recovery instrument). */
+  checkout?: OrderCheckoutAttempt;
   clientSecret?: string;
   status: AttemptStatus;
   amount: number;
   currency: string;
   amountReceived?: number;
   failureMessage?: string;
+}
+
+export interface OrderCheckoutAttempt {
+  sessionId: string;
+  /** null when the attempt was loaded from PostgreSQL (the URL is not stored there). */
+  url: string | null;
+  expiresAtMs: number | null;
+  /** True until a payment_intent event naming this attempt (metadata.attempt) binds its PaymentIntent. */
+  awaitingPaymentIntent: boolean;
 }
 
 export type OrderRefundState = Omit<RefundSummary, 'replayed'>;
@@ -106,6 +119,14 @@ export interface OrderView {
 export const createPaymentIntentUpdate = defineUpdate<PaymentIntentSummary, [CreatePaymentIntentRequest]>('createPaymentIntent');
 export const confirmPaymentUpdate = defineUpdate<OrderView, []>('confirmPayment');
 export const refundUpdate = defineUpdate<RefundSummary, [RefundRequest]>('refund');
+/** The order's own way to be paid, for a recovery campaign: an open Checkout Session attempt, or settled. */
+export interface OrderRecoveryCheckout {
+  settled: boolean;
+  url: string | null;
+  checkoutSessionId: string | null;
+  expiresAtMs: number | null;
+}
+export const openRecoveryCheckoutUpdate = defineUpdate<OrderRecoveryCheckout, [{ successUrl: string; cancelUrl: string }]>('openRecoveryCheckout');
 export const orderStripeEventSignal = defineSignal<[OrderStripeEvent]>('stripeEvent');
 export const orderStateQuery = defineQuery<OrderState>('state');
 
@@ -118,6 +139,10 @@ const EVENT_LOG_LIMIT = 100;
 const SEEN_EVENT_LIMIT = 500;
 /** Order histories from before recovery campaigns existed replay without the notification. */
 const RECOVERY_CAMPAIGNS_PATCH = 'order-recovery-campaigns';
+/** A second payment of a paid order is refunded in full (histories from before only logged it). */
+const EXCESS_REFUND_PATCH = 'order-excess-refund';
+/** A refund of a PaymentIntent that did not pay the order is not recorded as the order's refund (before: it was). */
+const FOREIGN_REFUND_PATCH = 'order-foreign-refund-ignored';
 
 const PAID: ReadonlySet<OrderStatus> = new Set(['paid', 'partially_refunded', 'refunded']);
 const ACTIVE_REFUND: ReadonlySet<RefundStatus> = new Set(['pending', 'requires_action', 'succeeded']);
@@ -143,6 +168,7 @@ function describeFailure(error: unknown): { message: string; type?: string } {
 export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
   const acts = proxyActivities<OrderActivities>(activityOptions(input.retry));
   const recovery = proxyActivities<RecoveryHookActivities>(activityOptions(input.retry));
+  const excess = proxyActivities<ExcessPaymentActivities>(activityOptions(input.retry));
   const state: OrderState = input.carried ?? {
     tenantId: input.tenantId,
     orderId: input.orderId,
@@ -158,6 +184,9 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
   const refundsInFlight = new Map<string, Promise<RefundSummary>>();
   let hydrated = input.carried !== undefined;
   let creatingAttempt: Promise<PaymentIntentSummary> | undefined;
+  let openingCheckout: Promise<OrderRecoveryCheckout> | undefined;
+  /** The attempt whose PaymentIntent is being canceled to make way for a Checkout Session attempt. */
+  let retiringAttempt: number | undefined;
   let touches = 0;
 
   const activeRefundTotal = () => state.refunds.filter((r) => ACTIVE_REFUND.has(r.status)).reduce((sum, r) => sum + r.amount, 0);
@@ -212,9 +241,13 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
 
   async function createAttempt(request: CreatePaymentIntentRequest): Promise<PaymentIntentSummary> {
     const open = currentAttempt();
+    if (open?.checkout && open.status !== 'succeeded' && open.status !== 'canceled') {
+      // A recovery Checkout Session is open: it stops taking payments before a PaymentIntent attempt replaces it.
+      await closeCheckoutAttempt(open);
+    }
     if (open && !CLOSED_ATTEMPT.has(open.status)) {
       if (!open.clientSecret) {
-        const intent = await acts.retrievePaymentIntent({ tenantId: state.tenantId, paymentIntentId: open.paymentIntentId });
+        const intent = await acts.retrievePaymentIntent({ tenantId: state.tenantId, orderId: state.orderId, paymentIntentId: open.paymentIntentId });
         open.clientSecret = intent.clientSecret ?? undefined;
       }
       return { id: open.paymentIntentId, clientSecret: open.clientSecret ?? '', attempt: open.attempt, status: open.status, amount: open.amount, currency: open.currency };
@@ -272,6 +305,12 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
       await condition(() => hydrated);
       const rejected = paymentIntentRejection(request);
       if (rejected) throw rejected;
+      if (openingCheckout) {
+        // One attempt at a time: a Checkout Session attempt being opened comes first.
+        await condition(() => openingCheckout === undefined);
+        const now = paymentIntentRejection(request);
+        if (now) throw now;
+      }
       creatingAttempt ??= createAttempt(request).finally(() => {
         creatingAttempt = undefined;
       });
@@ -298,17 +337,142 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
     const attempt = currentAttempt();
     if (!attempt) throw rejection('no_payment_intent', `order ${state.orderId} has no PaymentIntent yet`);
     let intent: PaymentIntentSnapshot;
-    try {
-      intent = await acts.retrievePaymentIntent({ tenantId: state.tenantId, paymentIntentId: attempt.paymentIntentId });
-    } catch (error) {
-      throw rejection('stripe_error', describeFailure(error).message);
+    let named: { attempt: number } | Record<string, never> = {};
+    if (attempt.checkout?.awaitingPaymentIntent) {
+      // A Checkout Session attempt: Stripe names its PaymentIntent once the customer has paid (or tried).
+      let found: PaymentIntentSnapshot | null;
+      try {
+        found = (await acts.retrieveOrderCheckoutSession({ tenantId: state.tenantId, orderId: state.orderId, checkoutSessionId: attempt.checkout.sessionId })).paymentIntent;
+      } catch (error) {
+        throw rejection('stripe_error', describeFailure(error).message);
+      }
+      if (!found) return view();
+      intent = found;
+      named = { attempt: attempt.attempt };
+    } else {
+      try {
+        intent = await acts.retrievePaymentIntent({ tenantId: state.tenantId, orderId: state.orderId, paymentIntentId: attempt.paymentIntentId });
+      } catch (error) {
+        throw rejection('stripe_error', describeFailure(error).message);
+      }
     }
     // Applied through the event loop, so a webhook for the same change is serialised with it.
     const eventId = `confirm:${uuid4()}`;
-    pending.push({ eventId, kind: 'payment_intent', type: 'reconcile', ...intent });
+    pending.push({ eventId, kind: 'payment_intent', type: 'reconcile', ...intent, ...named });
     await condition(() => state.eventLog.some((entry) => entry.eventId === eventId));
     return view();
   });
+
+  // ---- Recovery instrument: a Checkout Session attempt ------------------------------------------------------
+
+  const settledCheckout: OrderRecoveryCheckout = { settled: true, url: null, checkoutSessionId: null, expiresAtMs: null };
+  const isSettledForRecovery = () => PAID.has(state.status) || state.status === 'canceled';
+
+  /** A Checkout Session attempt being replaced: it stops taking payments (best effort) and is closed. */
+  async function closeCheckoutAttempt(attempt: OrderAttemptState): Promise<void> {
+    const checkout = attempt.checkout!;
+    try {
+      await acts.expireOrderCheckoutSession({ tenantId: state.tenantId, orderId: state.orderId, attempt: attempt.attempt, checkoutSessionId: checkout.sessionId });
+    } catch (error) {
+      // Expired or completed already: a payment through it still finds its attempt, and a second one is refunded.
+      log.warn('could not expire the Checkout Session before a new attempt', { attempt: attempt.attempt, error: describeFailure(error).message });
+    }
+    if (attempt.status === 'succeeded' || attempt.status === 'canceled') return;
+    attempt.status = 'canceled';
+    await acts.recordPaymentResult({ tenantId: state.tenantId, orderId: state.orderId, attempt: attempt.attempt, status: 'canceled', orderStatus: state.status });
+  }
+
+  /**
+   * An open PaymentIntent attempt (nobody is paying it: requires_payment_method) is canceled before a Checkout
+   * Session attempt replaces it, so the order cannot be paid twice. One that is requires_action or processing is
+   * left alone (the customer is paying right now); if both succeed, the second payment is refunded.
+   */
+  async function retireAttempt(attempt: OrderAttemptState): Promise<void> {
+    retiringAttempt = attempt.attempt;
+    try {
+      await acts.cancelPaymentIntent({ tenantId: state.tenantId, orderId: state.orderId, attempt: attempt.attempt, paymentIntentId: attempt.paymentIntentId });
+    } catch (error) {
+      log.warn('could not cancel the open attempt before a Checkout Session attempt', { attempt: attempt.attempt, error: describeFailure(error).message });
+      return;
+    } finally {
+      retiringAttempt = undefined;
+    }
+    if (attempt.status === 'succeeded' || attempt.status === 'canceled') return;
+    attempt.status = 'canceled';
+    await acts.recordPaymentResult({ tenantId: state.tenantId, orderId: state.orderId, attempt: attempt.attempt, status: 'canceled', orderStatus: state.status });
+  }
+
+  async function openCheckout(request: { successUrl: string; cancelUrl: string }): Promise<OrderRecoveryCheckout> {
+    const current = currentAttempt();
+    const reusable = current?.checkout && current.status !== 'succeeded' && current.status !== 'canceled' ? current : undefined;
+    if (current && !current.checkout && (current.status === 'open' || current.status === 'failed')) await retireAttempt(current);
+    if (isSettledForRecovery()) return settledCheckout;
+    const result = await acts.createOrderCheckoutSession({
+      tenantId: state.tenantId,
+      orderId: state.orderId,
+      attempt: (current?.attempt ?? 0) + 1,
+      amount: state.amount!,
+      currency: state.currency!,
+      ...(state.receiptEmail ? { receiptEmail: state.receiptEmail } : {}),
+      successUrl: request.successUrl,
+      cancelUrl: request.cancelUrl,
+      ...(reusable?.checkout
+        ? {
+            current: {
+              attempt: reusable.attempt,
+              checkoutSessionId: reusable.checkout.sessionId,
+              url: reusable.checkout.url,
+              expiresAtMs: reusable.checkout.expiresAtMs,
+              paymentIntentId: reusable.paymentIntentId,
+            },
+          }
+        : {}),
+    });
+    if (result.created) {
+      if (reusable && reusable.status !== 'succeeded') reusable.status = 'canceled';
+      state.attempts.push({
+        attempt: result.attempt,
+        paymentIntentId: result.paymentIntentId,
+        status: 'open',
+        amount: state.amount!,
+        currency: state.currency!,
+        checkout: { sessionId: result.checkoutSessionId, url: result.url, expiresAtMs: result.expiresAtMs, awaitingPaymentIntent: true },
+      });
+      if (!PAID.has(state.status)) setStatus('pending');
+    }
+    if (isSettledForRecovery()) return settledCheckout;
+    return { settled: false, url: result.url, checkoutSessionId: result.checkoutSessionId, expiresAtMs: result.expiresAtMs };
+  }
+
+  setHandler(
+    openRecoveryCheckoutUpdate,
+    async (request) => {
+      touches++;
+      await condition(() => hydrated);
+      if (isSettledForRecovery()) return settledCheckout;
+      if (!state.known || state.amount === undefined || state.currency === undefined) {
+        throw rejection('order_unknown', `order ${state.orderId} was never created`);
+      }
+      // One attempt at a time: a PaymentIntent attempt being created comes first.
+      await condition(() => creatingAttempt === undefined);
+      if (isSettledForRecovery()) return settledCheckout;
+      openingCheckout ??= openCheckout(request).finally(() => {
+        openingCheckout = undefined;
+      });
+      try {
+        return await openingCheckout;
+      } catch (error) {
+        if (error instanceof ApplicationFailure) throw error;
+        const failure = describeFailure(error);
+        throw rejection(failure.type === 'StripeClientError' ? 'stripe_error' : 'checkout_failed', failure.message);
+      }
+    },
+    {
+      validator: (request) => {
+        if (!request?.successUrl || !request?.cancelUrl) throw rejection('invalid_request', 'successUrl and cancelUrl are required');
+      },
+    },
+  );
 
   // ---- Refunds ---------------------------------------------------------------------------------------------
 
@@ -441,9 +605,50 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
     }
   }
 
+  /** The Checkout Session attempt a PaymentIntent's metadata.attempt names, while it waits for its PaymentIntent. */
+  const awaitingCheckoutAttempt = (event: Extract<OrderStripeEvent, { kind: 'payment_intent' }>): OrderAttemptState | undefined =>
+    event.attempt === undefined
+      ? undefined
+      : state.attempts.find((candidate) => candidate.attempt === event.attempt && candidate.checkout?.awaitingPaymentIntent === true);
+
+  /**
+   * A Checkout Session attempt learns its PaymentIntent from the first payment_intent event whose metadata.attempt
+   * names it (the webhook router only routes events whose metadata names this order); then the event applies as usual.
+   */
+  async function bindAndApply(attempt: OrderAttemptState, event: Extract<OrderStripeEvent, { kind: 'payment_intent' }>): Promise<string> {
+    attempt.paymentIntentId = event.paymentIntentId;
+    attempt.checkout!.awaitingPaymentIntent = false;
+    await acts.bindCheckoutPaymentIntent({ tenantId: state.tenantId, orderId: state.orderId, attempt: attempt.attempt, paymentIntentId: event.paymentIntentId });
+    return `bound to checkout attempt ${attempt.attempt}; ${await applyPaymentIntent(event)}`;
+  }
+
+  /** Money that arrived for an order already paid goes back in full, once per PaymentIntent. */
+  async function refundExcess(event: Extract<OrderStripeEvent, { kind: 'payment_intent' }>, currency: string): Promise<string> {
+    const paidBy = state.paymentIntentId;
+    try {
+      const record = await excess.refundExcessPayment({
+        tenantId: state.tenantId,
+        paymentIntentId: event.paymentIntentId,
+        item: { kind: 'order', ref: state.orderId },
+        amount: event.amountReceived,
+        currency: event.currency || currency,
+        reason: `order already paid by ${paidBy}`,
+      });
+      return `excess: order already paid by ${paidBy}; ${event.paymentIntentId} refunded in full (refund ${record.refundId ?? 'not created'}, ${record.refundStatus})`;
+    } catch (error) {
+      const failure = describeFailure(error);
+      log.error('excess payment could not be refunded', { orderId: state.orderId, paymentIntentId: event.paymentIntentId, error: failure.message });
+      return `excess: order already paid by ${paidBy}; refund of ${event.paymentIntentId} failed: ${failure.message}`;
+    }
+  }
+
   async function applyPaymentIntent(event: Extract<OrderStripeEvent, { kind: 'payment_intent' }>): Promise<string> {
     const attempt = [...state.attempts].reverse().find((candidate) => candidate.paymentIntentId === event.paymentIntentId);
-    if (!attempt) return 'ignored: PaymentIntent is not an attempt of this order';
+    if (!attempt) {
+      const awaiting = awaitingCheckoutAttempt(event);
+      if (awaiting) return bindAndApply(awaiting, event);
+      return 'ignored: PaymentIntent is not an attempt of this order';
+    }
     const next = attemptStatusFrom(event);
     if (!next) return `no change (PaymentIntent is ${event.status})`;
     if (attempt.status === 'succeeded' || (attempt.status === 'canceled' && next !== 'succeeded')) {
@@ -463,6 +668,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
           amountReceived: event.amountReceived,
           orderStatus: state.status,
         });
+        if (patched(EXCESS_REFUND_PATCH)) return refundExcess(event, attempt.currency);
         return `ignored: order already paid by ${state.paymentIntentId}; ${event.paymentIntentId} needs a refund`;
       }
       // Stripe's amount_received is what was captured, whatever the client asked for.
@@ -495,8 +701,9 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
     }
     attempt.status = next;
     if (event.failureMessage) attempt.failureMessage = event.failureMessage;
-    const isCurrent = attempt === currentAttempt();
-    const orderStatus: OrderStatus = next === 'open' ? 'pending' : next;
+    // An attempt being replaced by a Checkout Session attempt no longer moves the order.
+    const isCurrent = attempt === currentAttempt() && attempt.attempt !== retiringAttempt;
+    const orderStatus: OrderStatus = attempt.attempt === retiringAttempt ? state.status : next === 'open' ? 'pending' : next;
     if (isCurrent && !PAID.has(state.status)) setStatus(orderStatus);
     await acts.recordPaymentResult({
       tenantId: state.tenantId,
@@ -540,6 +747,14 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
       return `refund ${status}`;
     }
     if (!PAID.has(state.status) || !ACTIVE_REFUND.has(status)) return `ignored: unknown refund ${snapshot.refundId} (${status})`;
+    if (
+      snapshot.paymentIntentId !== undefined &&
+      snapshot.paymentIntentId !== state.paymentIntentId &&
+      patched(FOREIGN_REFUND_PATCH)
+    ) {
+      // A refund of another attempt's PaymentIntent (an excess payment) takes nothing from what paid the order.
+      return `ignored: refund ${snapshot.refundId} is of ${snapshot.paymentIntentId}, not of ${state.paymentIntentId}`;
+    }
     if (snapshot.amount > remaining()) {
       log.warn('external refund exceeds what this order has left; not recorded', { refundId: snapshot.refundId, amount: snapshot.amount });
       return `ignored: external refund ${snapshot.refundId} exceeds remaining ${remaining()}`;
@@ -608,8 +823,17 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
   async function reconcile(): Promise<void> {
     const attempt = currentAttempt();
     if (PAID.has(state.status) || !attempt || CLOSED_ATTEMPT.has(attempt.status)) return;
-    const intent = await acts.retrievePaymentIntent({ tenantId: state.tenantId, paymentIntentId: attempt.paymentIntentId });
-    const event: OrderStripeEvent = { eventId: `reconcile:${uuid4()}`, kind: 'payment_intent', type: 'reconcile', ...intent };
+    let intent: PaymentIntentSnapshot;
+    let named: { attempt: number } | Record<string, never> = {};
+    if (attempt.checkout?.awaitingPaymentIntent) {
+      const session = await acts.retrieveOrderCheckoutSession({ tenantId: state.tenantId, orderId: state.orderId, checkoutSessionId: attempt.checkout.sessionId });
+      if (!session.paymentIntent) return; // never paid (or tried); an expired session takes no payment
+      intent = session.paymentIntent;
+      named = { attempt: attempt.attempt };
+    } else {
+      intent = await acts.retrievePaymentIntent({ tenantId: state.tenantId, orderId: state.orderId, paymentIntentId: attempt.paymentIntentId });
+    }
+    const event: OrderStripeEvent = { eventId: `reconcile:${uuid4()}`, kind: 'payment_intent', type: 'reconcile', ...intent, ...named };
     markSeen(event);
     logEvent(event, await apply(event));
   }
@@ -638,6 +862,9 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
         currency: attempt.currency,
         ...(attempt.amountReceived !== null ? { amountReceived: attempt.amountReceived } : {}),
         ...(attempt.failureMessage !== null ? { failureMessage: attempt.failureMessage } : {}),
+        ...(attempt.checkoutSessionId
+          ? { checkout: { sessionId: attempt.checkoutSessionId, url: null, expiresAtMs: null, awaitingPaymentIntent: true } }
+          : {}),
       }));
       state.refunds = known.refunds.map(({ createdAt: _createdAt, ...refund }) => refund);
     }

@@ -85,6 +85,8 @@ export interface RecoveryState {
   disabledChannels: Partial<Record<Channel, string>>;
   messages: RecoveryMessageRecord[];
   lastPaymentUrl: string | null;
+  /** Stripe has an automatic retry of the invoice scheduled: no step before this time (its retry + 1 h). */
+  waitForStripeRetryUntilMs?: number | null;
 }
 
 type CarriedState = Omit<RecoveryState, 'nextStep'>;
@@ -112,6 +114,16 @@ export const markPaidRecoveryUpdate = defineUpdate<RecoveryState, [{ amount?: nu
  * schedule they started with; test/histories/recovery-*.json were recorded before it and must still replay.
  */
 export const SCHEDULE_REFRESH_PATCH = 'recovery-schedule-refresh-v2';
+
+/**
+ * Version 3 sends each item's own instrument (getPaymentLink may answer `settled`, or name Stripe's next automatic
+ * retry) and releases a transaction's link when the campaign ends unpaid. Older histories took neither branch.
+ */
+export const ITEM_INSTRUMENT_PATCH = 'recovery-item-instrument-v3';
+
+/** A step due in the day before Stripe's own retry of the invoice waits until an hour after it. */
+const STRIPE_RETRY_LOOKAHEAD_MS = 24 * 60 * 60 * 1000;
+const STRIPE_RETRY_GRACE_MS = 60 * 60 * 1000;
 
 /** Validator rejections carry this message prefix and a `code` the gateway turns into a 409. */
 export const RECOVERY_REJECTED = 'RecoveryTransitionRejected';
@@ -356,7 +368,12 @@ export async function recoveryWorkflow(input: RecoveryInput): Promise<RecoverySt
     const step = nextScheduleStep();
     if (!step || state.status === 'exhausted') return null;
     const dueAtMs = dueOf(step.offsetMinutes);
-    const notBefore = Math.max(dueAtMs, clock, state.status === 'snoozed' && state.snoozedUntilMs !== null ? state.snoozedUntilMs : 0);
+    const notBefore = Math.max(
+      dueAtMs,
+      clock,
+      state.status === 'snoozed' && state.snoozedUntilMs !== null ? state.snoozedUntilMs : 0,
+      state.waitForStripeRetryUntilMs ?? 0,
+    );
     const atMs = nextAllowedSendTime(notBefore, timeZone, state.schedule!.quietHours);
     if (state.expiresAtMs !== null && atMs >= state.expiresAtMs) return null;
     return { number: state.stepsRun + 1, channels: step.channels, dueAtMs, atMs };
@@ -417,6 +434,7 @@ export async function recoveryWorkflow(input: RecoveryInput): Promise<RecoverySt
     if (!next) return;
     const { offsetMinutes, channels } = immediate ? next : collapseOverdue(next);
     const step = state.stepsRun + 1;
+    const previousOffset = state.lastOffsetMinutes;
     state.lastOffsetMinutes = offsetMinutes;
     state.nextStep = null;
     const targets = resolveChannels(channels);
@@ -434,18 +452,41 @@ export async function recoveryWorkflow(input: RecoveryInput): Promise<RecoverySt
       currency: state.currency,
       customerEmail: state.customer.email,
       successUrl: input.successUrl,
+      retry: input.retry,
     });
-    state.lastPaymentUrl = link.url;
+    if (patched(ITEM_INSTRUMENT_PATCH)) {
+      if (isFinal()) return;
+      if (link.nowMs !== undefined) advance(link.nowMs);
+      if (link.settled) {
+        recordPayment({ via: 'detected' });
+        return;
+      }
+      const retryAt = link.nextPaymentAttemptMs ?? null;
+      if (!immediate && retryAt !== null && clock >= retryAt - STRIPE_RETRY_LOOKAHEAD_MS && clock < retryAt + STRIPE_RETRY_GRACE_MS) {
+        // Stripe retries the invoice itself soon: if that succeeds, the customer hears nothing from us.
+        state.lastOffsetMinutes = previousOffset;
+        state.waitForStripeRetryUntilMs = retryAt + STRIPE_RETRY_GRACE_MS;
+        return;
+      }
+      state.waitForStripeRetryUntilMs = null;
+      if (link.url === null) {
+        for (const target of targets) record(step, target.channel, { status: 'skipped', reason: 'no_payment_page' }, target.fallbackFor);
+        state.stepsRun = step;
+        return;
+      }
+    }
+    const paymentUrl = link.url ?? '';
+    state.lastPaymentUrl = paymentUrl;
     // A payment or cancel that arrived while the link was being made: nothing goes out.
     if (isFinal()) return;
-    const outcomes = await sendOn(step, targets, link.url);
+    const outcomes = await sendOn(step, targets, paymentUrl);
     // A channel that just turned out unusable (opted out, permanently failing): this step goes out on the other one.
     const retry = targets
       .filter((t, i) => state.disabledChannels[t.channel] && outcomes[i] && outcomes[i]!.status !== 'sent')
       .map((t) => ({ channel: other(t.channel), fallbackFor: t.channel }))
       .filter((t) => usable(t.channel) && !targets.some((sent) => sent.channel === t.channel));
     const allOutcomes = [...outcomes];
-    if (retry.length > 0 && !isFinal()) allOutcomes.push(...(await sendOn(step, retry, link.url)));
+    if (retry.length > 0 && !isFinal()) allOutcomes.push(...(await sendOn(step, retry, paymentUrl)));
     state.stepsRun = step;
     if (allOutcomes.some(attempted)) state.attempts++;
     if (!isFinal() && state.schedule && state.attempts >= state.schedule.maxAttempts) setStatus('exhausted');
@@ -529,6 +570,9 @@ export async function recoveryWorkflow(input: RecoveryInput): Promise<RecoverySt
 
   setSearchAttributes();
   await persist();
+  if (state.status !== 'paid' && patched(ITEM_INSTRUMENT_PATCH)) {
+    await acts.releasePaymentInstrument({ tenantId: state.tenantId, item: state.item });
+  }
   await condition(allHandlersFinished);
   log.info('recovery campaign finished', { campaignId: state.campaignId, status: state.status });
   return state;

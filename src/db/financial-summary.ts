@@ -25,7 +25,9 @@ type Row = { currency: string; amount: string };
 
 /**
  * Money is summed per currency only (never across currencies). Subscription invoices count once, as
- * subscription cycles, even though the invoice lifecycle also tracks them.
+ * subscription cycles, even though the invoice lifecycle also tracks them. Money that arrived for an item already
+ * settled (excess_payments, including a payment on a void invoice) counts once as received and, when Stripe
+ * confirmed its refund, as refunded.
  */
 export async function financialSummary(db: Db, tenantId: string, from: Date, to: Date): Promise<FinancialSummary> {
   const [gross, refunds, credits, mrr, counts, openInvoices] = await Promise.all([
@@ -42,11 +44,22 @@ export async function financialSummary(db: Db, tenantId: string, from: Date, to:
         union all
         select p.currency, p.amount from invoice_payments p join invoices i on i.tenant_id = p.tenant_id and i.id = p.invoice_id
           where p.tenant_id = ${tenantId} and p.paid_at >= ${from} and p.paid_at < ${to} and i.stripe_subscription_id is null
+            and i.status <> 'cancelled'
+        union all
+        select currency, paid_amount from transactions
+          where tenant_id = ${tenantId} and paid_at >= ${from} and paid_at < ${to} and paid_amount is not null
+        union all
+        select currency, amount from excess_payments
+          where tenant_id = ${tenantId} and detected_at >= ${from} and detected_at < ${to}
       ) paid group by currency`.execute(db),
     sql<Row>`
-      select currency, sum(amount)::text as amount from order_refunds
-      where tenant_id = ${tenantId} and status = 'succeeded' and created_at >= ${from} and created_at < ${to}
-      group by currency`.execute(db),
+      select currency, sum(amount)::text as amount from (
+        select currency, amount from order_refunds
+          where tenant_id = ${tenantId} and status = 'succeeded' and created_at >= ${from} and created_at < ${to}
+        union all
+        select currency, amount from excess_payments
+          where tenant_id = ${tenantId} and refund_status = 'succeeded' and detected_at >= ${from} and detected_at < ${to}
+      ) refunded group by currency`.execute(db),
     sql<Row>`
       select currency, sum(balance)::text as amount from credit_balances where tenant_id = ${tenantId} group by currency`.execute(db),
     sql<Row>`

@@ -399,7 +399,7 @@ export type RecordPaymentOutcome = 'paid' | 'already_paid' | 'paid_after_void' |
 export async function recordInvoicePayment(
   db: Db,
   payment: { tenantId: string; invoiceId: string; reference: string; amount: number; currency: string; paidAt: Date },
-): Promise<{ outcome: RecordPaymentOutcome; invoice?: InvoiceRecord }> {
+): Promise<{ outcome: RecordPaymentOutcome; invoice?: InvoiceRecord; paidBy?: string }> {
   return invoicesDb(db)
     .transaction()
     .execute(async (trx) => {
@@ -425,7 +425,15 @@ export async function recordInvoicePayment(
         .onConflict((oc) => oc.columns(['tenant_id', 'invoice_id']).doNothing())
         .returning('invoice_id')
         .executeTakeFirst();
-      if (!inserted) return { outcome: 'already_paid' as const, invoice: toRecord(row) };
+      if (!inserted) {
+        const first = await trx
+          .selectFrom('invoice_payments')
+          .select('reference')
+          .where('tenant_id', '=', payment.tenantId)
+          .where('invoice_id', '=', payment.invoiceId)
+          .executeTakeFirst();
+        return { outcome: 'already_paid' as const, invoice: toRecord(row), paidBy: first?.reference };
+      }
       if (row.status === 'cancelled') return { outcome: 'paid_after_void' as const, invoice: toRecord(row) };
       const updated = await trx
         .updateTable('invoices')

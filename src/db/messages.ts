@@ -4,7 +4,12 @@ import type { Channel, MessageKey } from '../messaging/types.js';
 import type { Db } from './connection.js';
 
 /** Tables of migration 0007 (kept here rather than in schema.ts; `db.withTables` adds them to the Db type). */
-export type MessageStatus = 'claimed' | 'sent' | 'failed' | 'possibly_sent' | 'delivered' | 'undelivered';
+/**
+ * claimed: an attempt holds the slot, nothing handed to the provider yet (a retry may re-claim it and send);
+ * sending: the hand-off to SMTP/Twilio has started (migration 0011; a retry finding it records possibly_sent);
+ * then sent | failed | possibly_sent, and sent → delivered | undelivered from the provider's status callbacks.
+ */
+export type MessageStatus = 'claimed' | 'sending' | 'sent' | 'failed' | 'possibly_sent' | 'delivered' | 'undelivered';
 
 export type RecoveryMessagesTable = {
   id: Generated<string>;
@@ -62,21 +67,30 @@ function toMessage(row: Selectable<RecoveryMessagesTable>): RecoveryMessage {
   };
 }
 
-export type ClaimResult = { claimed: true; id: string } | { claimed: false; existing: RecoveryMessage };
+/**
+ * A held send slot. `attempts` is the fencing token of the claim: every re-claim bumps it, and the hand-off
+ * (beginHandoff) and the release only succeed for the latest claim, so a superseded attempt can never send.
+ */
+export interface MessageClaim {
+  id: string;
+  attempts: number;
+}
+
+export type ClaimResult = ({ claimed: true } & MessageClaim) | { claimed: false; existing: RecoveryMessage };
 
 /**
  * Takes the send slot of one campaign step and channel: INSERT ... ON CONFLICT DO NOTHING on the unique
  * (tenant, campaign, step, channel). Exactly one caller ever gets `claimed: true` for a key; everybody else
- * gets the row as it is now.
+ * gets the row as it is now. The new row is 'claimed': nothing has been handed to a provider yet.
  */
 export async function claimMessage(db: Db, key: MessageKey, recipient: string): Promise<ClaimResult> {
   const inserted = await messagesDb(db)
     .insertInto('recovery_messages')
     .values({ tenant_id: key.tenantId, campaign_id: key.campaignId, step: key.step, channel: key.channel, recipient, status: 'claimed' })
     .onConflict((oc) => oc.columns(['tenant_id', 'campaign_id', 'step', 'channel']).doNothing())
-    .returning('id')
+    .returning(['id', 'attempts'])
     .executeTakeFirst();
-  if (inserted) return { claimed: true, id: inserted.id };
+  if (inserted) return { claimed: true, id: inserted.id, attempts: inserted.attempts };
   const existing = await findMessage(db, key);
   // Only reachable if the row was deleted (released) between the insert and the read: claim again.
   if (!existing) return claimMessage(db, key, recipient);
@@ -84,16 +98,41 @@ export async function claimMessage(db: Db, key: MessageKey, recipient: string): 
 }
 
 /**
- * Re-takes a row that failed transiently (status 'failed', not permanent) for another attempt: a conditional
- * UPDATE, so of two concurrent retries only one wins. Returns false when someone else got it first.
+ * Re-takes, for another attempt, a row that failed transiently (status 'failed', not permanent) or that a previous
+ * attempt claimed and abandoned before the hand-off (status 'claimed'): a conditional UPDATE on the status and
+ * attempts the caller saw, so of two concurrent retries only one wins, and the previous claim is superseded (its
+ * token no longer matches). Returns the new claim, or undefined when someone else got it first.
  */
-export async function reclaimFailedMessage(db: Db, id: string, recipient: string): Promise<boolean> {
-  const result = await messagesDb(db)
+export async function reclaimMessage(
+  db: Db,
+  existing: { id: string; status: 'failed' | 'claimed'; attempts: number },
+  recipient: string,
+): Promise<MessageClaim | undefined> {
+  const row = await messagesDb(db)
     .updateTable('recovery_messages')
     .set({ status: 'claimed', recipient, error: null, attempts: sql<number>`attempts + 1`, updated_at: new Date() })
-    .where('id', '=', id)
-    .where('status', '=', 'failed')
+    .where('id', '=', existing.id)
+    .where('status', '=', existing.status)
+    .where('attempts', '=', existing.attempts)
     .where('permanent_failure', '=', false)
+    .returning(['id', 'attempts'])
+    .executeTakeFirst();
+  return row ? { id: row.id, attempts: row.attempts } : undefined;
+}
+
+/**
+ * Records that the hand-off to the provider starts now ('claimed' → 'sending'), for the latest claim only.
+ * Call it (committed, outside any transaction) right before the SMTP/Twilio call: from here on a retry can no
+ * longer know whether the provider got the message. Returns false when the claim was superseded or released:
+ * the caller must not send.
+ */
+export async function beginHandoff(db: Db, claim: MessageClaim): Promise<boolean> {
+  const result = await messagesDb(db)
+    .updateTable('recovery_messages')
+    .set({ status: 'sending', updated_at: new Date() })
+    .where('id', '=', claim.id)
+    .where('status', '=', 'claimed')
+    .where('attempts', '=', claim.attempts)
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
@@ -110,10 +149,12 @@ export async function findMessage(db: Db, key: MessageKey): Promise<RecoveryMess
   return row ? toMessage(row) : undefined;
 }
 
+/** Sets a row's outcome; with `onlyIf`, only while the row still has one of those statuses. */
 export async function markMessage(
   db: Db,
   id: string,
   update: { status: MessageStatus; providerId?: string; error?: string; permanent?: boolean },
+  onlyIf?: MessageStatus[],
 ): Promise<void> {
   await messagesDb(db)
     .updateTable('recovery_messages')
@@ -125,18 +166,28 @@ export async function markMessage(
       updated_at: new Date(),
     })
     .where('id', '=', id)
+    .$if(onlyIf !== undefined, (qb) => qb.where('status', 'in', onlyIf!))
     .execute();
 }
 
-/** Gives a claimed slot back (e.g. the item was paid before sending): the step can be claimed again later. */
-export async function releaseMessage(db: Db, id: string): Promise<void> {
-  await messagesDb(db).deleteFrom('recovery_messages').where('id', '=', id).where('status', '=', 'claimed').execute();
+/**
+ * Gives a claimed slot back (e.g. the item was paid before sending): the step can be claimed again later. Only the
+ * latest claim, before any hand-off: a superseded attempt does not delete its successor's claim.
+ */
+export async function releaseMessage(db: Db, claim: MessageClaim): Promise<void> {
+  await messagesDb(db)
+    .deleteFrom('recovery_messages')
+    .where('id', '=', claim.id)
+    .where('status', '=', 'claimed')
+    .where('attempts', '=', claim.attempts)
+    .execute();
 }
 
 /**
  * Applies a provider delivery report (Twilio status callback) to the message with that provider id.
  * Only messages that left us move (sent/possibly_sent/undelivered/delivered), and 'delivered' is final: a late
- * 'undelivered' never overwrites it. Returns the number of rows changed (0 for unknown ids).
+ * 'undelivered' never overwrites it. 'claimed' and 'sending' rows have no provider id yet (it is recorded with
+ * 'sent'), so they never match. Returns the number of rows changed (0 for unknown ids).
  */
 export async function updateDeliveryByProviderId(db: Db, providerId: string, status: 'delivered' | 'undelivered', error?: string): Promise<number> {
   const result = await messagesDb(db)

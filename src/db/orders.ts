@@ -1,4 +1,4 @@
-import { sql, type ColumnType, type Kysely } from 'kysely';
+import { sql, type ColumnType, type Kysely, type Transaction } from 'kysely';
 import type {
   OrderAttemptRecord,
   OrderRecord,
@@ -30,6 +30,8 @@ export interface OrdersTable {
   captured_amount: ColumnType<string, number | undefined, number | string>;
   refunded_total: ColumnType<string, number | undefined, number | string | ReturnType<typeof sql>>;
   paid_at: Date | null;
+  /** Migration 0013: the account the order's Stripe objects live in; null = the platform account. */
+  stripe_account_id: ColumnType<string | null, string | null | undefined | ReturnType<typeof sql>, never>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
@@ -107,39 +109,129 @@ export async function upsertOrder(
       amount: order.amount,
       currency: order.currency,
       status: 'pending',
+      // Fixed at creation: a later Connect onboarding never moves an order's PaymentIntents to another account.
+      stripe_account_id: sql`(select stripe_account_id from tenants where id = ${order.tenantId})`,
     })
     .onConflict((oc) => oc.columns(['tenant_id', 'id']).doNothing())
     .execute();
 }
 
-export async function insertAttempt(
-  db: Db,
-  attempt: { tenantId: string; orderId: string; attempt: number; paymentIntentId: string; status: string; amount: number; currency: string },
-): Promise<void> {
+/**
+ * The Stripe account of an order's objects, by the order or by one of its PaymentIntents: the tenant's connected
+ * account for orders created since migration 0013, else (and for unknown orders) the platform account.
+ */
+export async function orderStripeAccount(db: Db, tenantId: string, ref: { orderId: string } | { paymentIntentId: string }): Promise<string | null> {
   const odb = orderDb(db);
-  await odb.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('order_payments')
-      .values({
-        tenant_id: attempt.tenantId,
-        order_id: attempt.orderId,
-        attempt: attempt.attempt,
-        payment_intent_id: attempt.paymentIntentId,
-        status: attempt.status,
-        amount: attempt.amount,
-        currency: attempt.currency,
-      })
-      .onConflict((oc) => oc.columns(['tenant_id', 'order_id', 'attempt']).doNothing())
-      .execute();
-    await trx
-      .updateTable('orders')
-      .set({ current_attempt: attempt.attempt, status: 'pending', updated_at: new Date() })
-      .where('tenant_id', '=', attempt.tenantId)
-      .where('id', '=', attempt.orderId)
-      .where('status', 'not in', PAID_STATUSES)
-      .where('current_attempt', '<=', attempt.attempt)
-      .execute();
+  const row =
+    'orderId' in ref
+      ? await odb.selectFrom('orders').select('stripe_account_id').where('tenant_id', '=', tenantId).where('id', '=', ref.orderId).executeTakeFirst()
+      : await odb
+          .selectFrom('orders')
+          .innerJoin('order_payments', (join) => join.onRef('order_payments.tenant_id', '=', 'orders.tenant_id').onRef('order_payments.order_id', '=', 'orders.id'))
+          .select('orders.stripe_account_id')
+          .where('orders.tenant_id', '=', tenantId)
+          .where('order_payments.payment_intent_id', '=', ref.paymentIntentId)
+          .executeTakeFirst();
+  return row?.stripe_account_id ?? null;
+}
+
+type NewAttempt = { tenantId: string; orderId: string; attempt: number; paymentIntentId: string; status: string; amount: number; currency: string };
+
+/** The attempt row (idempotent by tenant, order, attempt), made the order's current attempt unless it is paid. */
+async function addAttempt(trx: Transaction<Database & OrderTables>, attempt: NewAttempt): Promise<void> {
+  await trx
+    .insertInto('order_payments')
+    .values({
+      tenant_id: attempt.tenantId,
+      order_id: attempt.orderId,
+      attempt: attempt.attempt,
+      payment_intent_id: attempt.paymentIntentId,
+      status: attempt.status,
+      amount: attempt.amount,
+      currency: attempt.currency,
+    })
+    .onConflict((oc) => oc.columns(['tenant_id', 'order_id', 'attempt']).doNothing())
+    .execute();
+  await trx
+    .updateTable('orders')
+    .set({ current_attempt: attempt.attempt, status: 'pending', updated_at: new Date() })
+    .where('tenant_id', '=', attempt.tenantId)
+    .where('id', '=', attempt.orderId)
+    .where('status', 'not in', PAID_STATUSES)
+    .where('current_attempt', '<=', attempt.attempt)
+    .execute();
+}
+
+export async function insertAttempt(db: Db, attempt: NewAttempt): Promise<void> {
+  await orderDb(db).transaction().execute((trx) => addAttempt(trx, attempt));
+}
+
+/**
+ * A Checkout Session attempt has no PaymentIntent until the customer pays (Stripe creates it then): the attempt row
+ * holds `pending:<checkout session id>` in payment_intent_id (NOT NULL) until a payment_intent event names it.
+ * Never a Stripe id, so lookups by PaymentIntent never match it.
+ */
+const PENDING_PAYMENT_INTENT_PREFIX = 'pending:';
+export const pendingPaymentIntentId = (checkoutSessionId: string): string => `${PENDING_PAYMENT_INTENT_PREFIX}${checkoutSessionId}`;
+export const checkoutSessionOfPending = (paymentIntentId: string): string | undefined =>
+  paymentIntentId.startsWith(PENDING_PAYMENT_INTENT_PREFIX) ? paymentIntentId.slice(PENDING_PAYMENT_INTENT_PREFIX.length) : undefined;
+
+/**
+ * Records a Checkout Session attempt (its PaymentIntent pending) and makes it the order's current attempt; the
+ * attempt it replaces, if any, is closed in the same transaction. Idempotent by (tenant, order, attempt).
+ */
+export async function insertCheckoutAttempt(
+  db: Db,
+  attempt: { tenantId: string; orderId: string; attempt: number; checkoutSessionId: string; amount: number; currency: string; replaces?: number },
+): Promise<void> {
+  await orderDb(db).transaction().execute(async (trx) => {
+    if (attempt.replaces !== undefined) {
+      await trx
+        .updateTable('order_payments')
+        .set({ status: 'canceled', updated_at: new Date() })
+        .where('tenant_id', '=', attempt.tenantId)
+        .where('order_id', '=', attempt.orderId)
+        .where('attempt', '=', attempt.replaces)
+        .where('status', 'not in', ['succeeded', 'canceled'])
+        .execute();
+    }
+    await addAttempt(trx, {
+      tenantId: attempt.tenantId,
+      orderId: attempt.orderId,
+      attempt: attempt.attempt,
+      paymentIntentId: pendingPaymentIntentId(attempt.checkoutSessionId),
+      status: 'open',
+      amount: attempt.amount,
+      currency: attempt.currency,
+    });
   });
+}
+
+/**
+ * Names the PaymentIntent of a Checkout Session attempt (replacing its placeholder), so charge and refund events
+ * that carry only the PaymentIntent find the order. A bound attempt keeps its PaymentIntent: true when it is `paymentIntentId`.
+ */
+export async function bindAttemptPaymentIntent(
+  db: Db,
+  bind: { tenantId: string; orderId: string; attempt: number; paymentIntentId: string },
+): Promise<boolean> {
+  const odb = orderDb(db);
+  await odb
+    .updateTable('order_payments')
+    .set({ payment_intent_id: bind.paymentIntentId, updated_at: new Date() })
+    .where('tenant_id', '=', bind.tenantId)
+    .where('order_id', '=', bind.orderId)
+    .where('attempt', '=', bind.attempt)
+    .where('payment_intent_id', 'like', `${PENDING_PAYMENT_INTENT_PREFIX}%`)
+    .execute();
+  const row = await odb
+    .selectFrom('order_payments')
+    .select('payment_intent_id')
+    .where('tenant_id', '=', bind.tenantId)
+    .where('order_id', '=', bind.orderId)
+    .where('attempt', '=', bind.attempt)
+    .executeTakeFirst();
+  return row?.payment_intent_id === bind.paymentIntentId;
 }
 
 export interface AttemptResult {
@@ -389,6 +481,7 @@ export async function findOrder(db: Db, tenantId: string, id: string): Promise<O
       (attempt): OrderAttemptRecord => ({
         attempt: attempt.attempt,
         paymentIntentId: attempt.payment_intent_id,
+        ...(checkoutSessionOfPending(attempt.payment_intent_id) ? { checkoutSessionId: checkoutSessionOfPending(attempt.payment_intent_id) } : {}),
         status: attempt.status,
         amount: toSafeInteger(attempt.amount),
         currency: attempt.currency,

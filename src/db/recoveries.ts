@@ -212,6 +212,11 @@ export async function isCampaignItemSettled(db: Db, tenantId: string, campaignId
     const status = order.rows[0]?.status;
     return status === 'paid' || status === 'partially_refunded' || status === 'refunded' || status === 'canceled';
   }
+  if (campaign.itemKind === 'transaction') {
+    const txn = await sql<{ status: string }>`select status from transactions where tenant_id = ${tenantId} and ref = ${campaign.itemRef}`.execute(db);
+    const status = txn.rows[0]?.status;
+    return status === 'paid' || status === 'refunded';
+  }
   return false;
 }
 

@@ -16,10 +16,14 @@ import { writeRateLimit } from './rate-limit.js';
 import { adminRoutes } from './routes/admin.js';
 import { connectRoutes } from './routes/connect.js';
 import { creditRoutes } from './routes/credits.js';
+import { excessPaymentRoutes } from './routes/excess-payments.js';
 import { invoiceRoutes } from './routes/invoices.js';
 import { orderRoutes } from './routes/orders.js';
+import { paymentPageRoutes } from './routes/payment-pages.js';
+import { paymentReturnRoutes } from './routes/payment-return.js';
 import { recoveryRoutes } from './routes/recoveries.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
+import { transactionRoutes } from './routes/transactions.js';
 import { healthRoutes } from './routes/health.js';
 import { STRIPE_WEBHOOK_PATH, stripeWebhookHandlers } from './routes/webhooks.js';
 import { twilioWebhookRouter, unsubscribeRouter } from './routes/messaging-webhooks.js';
@@ -132,6 +136,11 @@ export function createApp({ config, db, temporal, log, stripe = createStripeClie
   app.use(connectRoutes(registry, routeDeps));
   app.use(invoiceRoutes(registry, routeDeps));
   app.use(recoveryRoutes(registry, routeDeps));
+  app.use(transactionRoutes(registry, routeDeps));
+  app.use(excessPaymentRoutes(registry, routeDeps));
+  app.use(paymentPageRoutes(registry, routeDeps));
+  // Public landing page after Checkout (customer browser, no credentials; helmet's headers apply).
+  app.use(paymentReturnRoutes(registry, routeDeps));
 
   const openApiDocument = buildOpenApiDocument(registry, version, config.PUBLIC_BASE_URL);
   app.get('/openapi.json', (_req, res) => {

@@ -1,18 +1,32 @@
 /**
  * The idempotent send of one recovery message, called by the campaign's activity once per (campaign step,
- * channel). Delivery guarantee: AT MOST ONCE. A customer never gets the same reminder twice, at the price that
- * a crash in the narrow window between "provider accepted" and "recorded as sent" (or between claiming and
- * sending: the two are indistinguishable afterwards) leaves the step `possibly_sent` and it is not resent.
- * A duplicate payment demand is worse for a customer than one missing reminder in a multi-step campaign.
+ * channel). Delivery guarantee: AT MOST ONCE. A customer never gets the same reminder twice. A crash leaves the
+ * row in one of two windows, which a retry tells apart:
+ *
+ *   claim window    row 'claimed': the step is ours, but nothing has been handed to SMTP/Twilio yet (an attempt
+ *                   that died while checking isItemPaid, for instance). Nothing can have reached the customer,
+ *                   so the retry re-claims the row and sends: the message is not lost.
+ *   hand-off window row 'sending', written and committed immediately before the provider call: from then on the
+ *                   provider may have the message (SMTP DATA sent but not acknowledged, Twilio request on the
+ *                   wire, or accepted but not yet recorded as 'sent'). The retry cannot know, so the step becomes
+ *                   `possibly_sent` and is not resent. A duplicate payment demand is worse for a customer than one
+ *                   missing reminder in a multi-step campaign.
+ *
+ * Each claim carries a fencing token (the row's `attempts`, bumped by every re-claim): only the latest claim can
+ * move the row to 'sending' or release it, so an attempt that was presumed dead but is still running (a Temporal
+ * start-to-close timeout) cannot send after its retry took the step over.
  *
  *   suppressed?              → skipped 'suppressed'           (no row written)
  *   claim the row (unique per tenant, campaign, step, channel):
  *     existing sent/delivered/undelivered → skipped 'already_sent'
  *     existing possibly_sent              → skipped 'possibly_sent'
- *     existing claimed (a previous attempt died mid-send) → marked possibly_sent, skipped 'possibly_sent'
+ *     existing sending (a previous attempt died during the hand-off) → marked possibly_sent, skipped 'possibly_sent'
+ *     existing claimed (a previous attempt died before the hand-off) → re-claimed (conditional UPDATE) and sent
  *     existing failed, permanent          → failed, permanent (again, nothing sent)
  *     existing failed, transient          → re-claimed (conditional UPDATE) and sent again
  *   isItemPaid()?            → claim released (row deleted), skipped 'item_paid'
+ *   hand-off: 'claimed' → 'sending' (only for the latest claim; superseded → nothing sent, skipped 'possibly_sent',
+ *                                    or 'already_sent' if the newer attempt has recorded it)
  *   send → sent(providerId)
  *   transient failure        → row 'failed', THROWS MessageSendError (the Temporal activity retries)
  *   ambiguous failure (SMS request timed out / reset after it may have reached Twilio) → 'possibly_sent', skipped
@@ -23,7 +37,16 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../config.js';
 import type { Db } from '../db/connection.js';
-import { claimMessage, markMessage, reclaimFailedMessage, releaseMessage, type RecoveryMessage } from '../db/messages.js';
+import {
+  beginHandoff,
+  claimMessage,
+  findMessage,
+  markMessage,
+  reclaimMessage,
+  releaseMessage,
+  type MessageClaim,
+  type RecoveryMessage,
+} from '../db/messages.js';
 import { ALL_TENANTS, isSuppressed, normaliseAddress, suppress } from '../db/suppressions.js';
 import type { Logger } from '../logger.js';
 import { EmailSendError, listUnsubscribeHeaders, sendEmail, type Mailer } from './email.js';
@@ -99,33 +122,43 @@ export async function sendRecoveryMessage(
 
   if (await isSuppressed(db, key.tenantId, key.channel, address)) return { status: 'skipped', reason: 'suppressed' };
 
-  let id: string | undefined;
-  for (let attempt = 0; id === undefined; attempt++) {
-    const claim = await claimMessage(db, key, address);
-    if (claim.claimed) {
-      id = claim.id;
+  let claim: MessageClaim | undefined;
+  for (let attempt = 0; claim === undefined; attempt++) {
+    const result = await claimMessage(db, key, address);
+    if (result.claimed) {
+      claim = { id: result.id, attempts: result.attempts };
       break;
     }
-    const settled = await settleExisting(db, claim.existing, address);
-    if (settled === 'retry') {
-      id = claim.existing.id;
+    const settled = await settleExisting(deps, key, result.existing, address);
+    if (settled.kind === 'reclaimed') {
+      claim = settled.claim;
       break;
     }
-    if (settled !== 'lost_race') return settled;
+    if (settled.kind === 'done') return settled.outcome;
     if (attempt >= 2) return { status: 'skipped', reason: 'possibly_sent' };
   }
+  const id = claim.id;
 
   let paid: boolean;
   try {
     paid = await opts.isItemPaid();
   } catch (error) {
-    // Nothing was sent: give the slot back so the retry is not mistaken for a crash mid-send.
-    await releaseMessage(db, id);
+    // Nothing was sent: give the slot back (a retry would re-claim a 'claimed' row anyway).
+    await releaseMessage(db, claim);
     throw error;
   }
   if (paid) {
-    await releaseMessage(db, id);
+    await releaseMessage(db, claim);
     return { status: 'skipped', reason: 'item_paid' };
+  }
+
+  // The hand-off window opens: committed before the provider call, so a retry after a crash from here on does not
+  // resend. Refused when a newer attempt took the step over (this one was presumed dead): then it sends nothing.
+  if (!(await beginHandoff(db, claim))) {
+    deps.log?.warn({ key }, 'recovery message claim superseded by a newer attempt before the hand-off: not sending');
+    const now = await findMessage(db, key);
+    const recorded = now?.status === 'sent' || now?.status === 'delivered' || now?.status === 'undelivered';
+    return { status: 'skipped', reason: recorded ? 'already_sent' : 'possibly_sent' };
   }
 
   let providerId: string;
@@ -137,27 +170,42 @@ export async function sendRecoveryMessage(
   } catch (error) {
     return recordFailure(deps, key, id, address, error);
   }
-  // If this write fails the row stays 'claimed' and the next attempt reports possibly_sent: never a duplicate.
+  // If this write fails the row stays 'sending' and the next attempt reports possibly_sent: never a duplicate.
   await markMessage(db, id, { status: 'sent', providerId });
   return { status: 'sent', providerId };
 }
 
-/** What an existing row means for this attempt: a final outcome, 'retry' (re-claimed) or 'lost_race'. */
-async function settleExisting(db: Db, existing: RecoveryMessage, address: string): Promise<SendOutcome | 'retry' | 'lost_race'> {
+type Settled = { kind: 'done'; outcome: SendOutcome } | { kind: 'reclaimed'; claim: MessageClaim } | { kind: 'lost_race' };
+
+/** What an existing row means for this attempt: a final outcome, the step re-claimed for this attempt, or a lost race. */
+async function settleExisting(deps: SendDeps, key: MessageKey, existing: RecoveryMessage, address: string): Promise<Settled> {
+  const { db } = deps;
+  const done = (outcome: SendOutcome): Settled => ({ kind: 'done', outcome });
+  const reclaim = async (status: 'failed' | 'claimed'): Promise<Settled> => {
+    const claim = await reclaimMessage(db, { id: existing.id, status, attempts: existing.attempts }, address);
+    return claim ? { kind: 'reclaimed', claim } : { kind: 'lost_race' };
+  };
   switch (existing.status) {
     case 'sent':
     case 'delivered':
     case 'undelivered':
-      return { status: 'skipped', reason: 'already_sent' };
+      return done({ status: 'skipped', reason: 'already_sent' });
     case 'possibly_sent':
-      return { status: 'skipped', reason: 'possibly_sent' };
+      return done({ status: 'skipped', reason: 'possibly_sent' });
+    case 'sending':
+      // A previous attempt started handing the message to the provider and then died (or is still running): we
+      // cannot know whether the provider got it. Only from 'sending': a concurrent 'sent' record is not overwritten.
+      await markMessage(db, existing.id, { status: 'possibly_sent', error: 'a previous attempt ended between handing the message to the provider and recording the send' }, ['sending']);
+      deps.log?.warn({ key }, 'a previous attempt died during the hand-off to the provider: possibly_sent, not resending (at most once)');
+      return done({ status: 'skipped', reason: 'possibly_sent' });
     case 'claimed':
-      // A previous attempt claimed and then died (or is still running): we cannot know whether it sent.
-      await markMessage(db, existing.id, { status: 'possibly_sent', error: 'a previous attempt ended between claiming and recording the send' });
-      return { status: 'skipped', reason: 'possibly_sent' };
+      // A previous attempt claimed and then died (or is still running) before the hand-off: nothing was sent.
+      // Re-claiming supersedes its claim, so even if it is still running it can no longer send.
+      deps.log?.info({ key }, 'a previous attempt claimed this message and ended before the hand-off: sending it');
+      return reclaim('claimed');
     case 'failed':
-      if (existing.permanentFailure) return { status: 'failed', permanent: true, error: existing.error ?? 'failed permanently' };
-      return (await reclaimFailedMessage(db, existing.id, address)) ? 'retry' : 'lost_race';
+      if (existing.permanentFailure) return done({ status: 'failed', permanent: true, error: existing.error ?? 'failed permanently' });
+      return reclaim('failed');
   }
 }
 

@@ -28,7 +28,7 @@ export interface RenderedEmail {
 /** What a send attempt ended as. `possibly_sent` = a previous attempt crashed between sending and recording. */
 export type SendOutcome =
   | { status: 'sent'; providerId: string }
-  | { status: 'skipped'; reason: 'already_sent' | 'possibly_sent' | 'suppressed' | 'item_paid' | 'channel_unavailable' }
+  | { status: 'skipped'; reason: 'already_sent' | 'possibly_sent' | 'suppressed' | 'item_paid' | 'channel_unavailable' | 'no_payment_page' }
   | { status: 'failed'; permanent: boolean; error: string };
 
 /** Unique per campaign step and channel: the idempotency key of a send. */

@@ -6,3 +6,5 @@ export const invoiceWorkflowId = (tenantId: string, invoiceId: string): string =
 export const invoiceImportWorkflowId = (tenantId: string, importId: string): string => `invoice-import:${tenantId}:${importId}`;
 /** `campaignId` is itself a business key such as `invoice:<id>` or `txn:<reference>`. */
 export const recoveryWorkflowId = (tenantId: string, campaignId: string): string => `recovery:${tenantId}:${campaignId}`;
+export const transactionWorkflowId = (tenantId: string, ref: string): string => `transaction:${tenantId}:${ref}`;
+export const excessPaymentWorkflowId = (tenantId: string, paymentIntentId: string): string => `excess-payment:${tenantId}:${paymentIntentId}`;

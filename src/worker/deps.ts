@@ -17,6 +17,7 @@ export function createActivityDeps(config: Config, db: Db, connection: NativeCon
     temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
     messaging,
     publicBaseUrl: config.PUBLIC_BASE_URL,
+    ...(config.FRONTEND_BASE_URL ? { frontendBaseUrl: config.FRONTEND_BASE_URL } : {}),
     close: () => messaging.close(),
   };
 }

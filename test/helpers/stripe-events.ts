@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Stripe from 'stripe';
 import { PROJECT_ROOT } from '../../src/tools/resolve.js';
+import { api, type ApiResponse, type TestApp } from './app-context.js';
 
 type Fixtures = { resources: Record<string, Record<string, unknown>> };
 let fixtures: Fixtures | undefined;
@@ -59,4 +60,15 @@ export function checkoutSessionEvent(
 /** The Stripe-Signature header Stripe would send, optionally for a past moment (stale) or another secret. */
 export function signatureFor(payload: string, secret: string, timestamp?: number): string {
   return Stripe.webhooks.generateTestHeaderString({ payload, secret, ...(timestamp ? { timestamp } : {}) });
+}
+
+/** Posts a Stripe event to the gateway's webhook route, signed with the app's first secret; expects 200. */
+export async function deliverStripeEvent(app: Pick<TestApp, 'baseUrl' | 'config'>, event: Record<string, unknown>): Promise<ApiResponse> {
+  const payload = JSON.stringify(event);
+  const response = await api(app, 'POST', '/v1/webhooks/stripe', {
+    rawBody: payload,
+    headers: { 'stripe-signature': signatureFor(payload, app.config.STRIPE_WEBHOOK_SECRET[0]!) },
+  });
+  if (response.status !== 200) throw new Error(`webhook answered ${response.status}: ${JSON.stringify(response.body)}`);
+  return response;
 }

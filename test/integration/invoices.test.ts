@@ -1,60 +1,19 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invoiceWorkflowId } from '../../src/temporal/workflow-ids.js';
 import { invoiceStateQuery } from '../../workflows/invoice.js';
 import { api, createTestApp, waitFor, type TestApp } from '../helpers/app-context.js';
-import { getStack } from '../helpers/stack.js';
+import { startStripeProxy, type StripeProxy } from '../helpers/stripe-proxy.js';
 import { signatureFor, stripeEvent, stripeFixture } from '../helpers/stripe-events.js';
 
-/** Counts every Stripe API call the worker makes, then forwards it to stripe-mock (which is stateless). */
-interface StripeCall {
-  method: string;
-  path: string;
-  account: string | undefined;
-  idempotencyKey: string | undefined;
-  body: string;
-}
-
-async function startStripeProxy(target: { host: string; port: number }) {
-  const calls: StripeCall[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      calls.push({
-        method: req.method ?? '',
-        path: (req.url ?? '').split('?')[0]!,
-        account: req.headers['stripe-account'] as string | undefined,
-        idempotencyKey: req.headers['idempotency-key'] as string | undefined,
-        body: body.toString('utf8'),
-      });
-      const upstream = http.request(
-        { host: target.host, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: `${target.host}:${target.port}` } },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      upstream.on('error', () => res.writeHead(502).end());
-      upstream.end(body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { calls, port: (server.address() as AddressInfo).port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
 let app: TestApp;
-let proxy: Awaited<ReturnType<typeof startStripeProxy>>;
+let proxy: StripeProxy;
 const T1_ACCOUNT = 'acct_1InvoicesTenantOne';
 const T2_ACCOUNT = 'acct_1InvoicesTenantTwo';
 
 beforeAll(async () => {
-  const env = getStack().env;
-  proxy = await startStripeProxy({ host: env.STRIPE_API_HOST!, port: Number(env.STRIPE_API_PORT) });
-  app = await createTestApp({ STRIPE_API_HOST: '127.0.0.1', STRIPE_API_PORT: String(proxy.port), STRIPE_API_PROTOCOL: 'http' });
+  proxy = await startStripeProxy();
+  app = await createTestApp(proxy.env);
   await app.db.updateTable('tenants').set({ stripe_account_id: T1_ACCOUNT }).where('id', '=', 't1').execute();
   await app.db.updateTable('tenants').set({ stripe_account_id: T2_ACCOUNT }).where('id', '=', 't2').execute();
   await app.startWorker();

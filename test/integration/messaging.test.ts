@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import twilio from 'twilio';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { claimMessage, listMessagesForCampaign, markMessage } from '../../src/db/messages.js';
+import { beginHandoff, claimMessage, listMessagesForCampaign, markMessage } from '../../src/db/messages.js';
 import { isSuppressed, suppress } from '../../src/db/suppressions.js';
 import { createMailer, type Mailer } from '../../src/messaging/email.js';
 import { unsubscribeUrl } from '../../src/messaging/links.js';
@@ -91,9 +91,10 @@ describe('email', () => {
 
   it('never resends after a crash between sending and recording: possibly_sent', async () => {
     const campaign = newCampaign();
-    // What a worker that died after claiming (and maybe sending) leaves behind.
+    // What a worker that died after starting the hand-off to SMTP (and maybe sending) leaves behind.
     const claim = await claimMessage(app.db, key(campaign), 'ada@example.com');
-    expect(claim.claimed).toBe(true);
+    if (!claim.claimed) throw new Error('expected a fresh claim');
+    expect(await beginHandoff(app.db, claim)).toBe(true);
     const outcome = await sendRecoveryMessage(deps, key(campaign), 'ada@example.com', data(), notPaid);
     expect(outcome).toEqual({ status: 'skipped', reason: 'possibly_sent' });
     expect(smtp.mails).toHaveLength(0);

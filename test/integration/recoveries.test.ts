@@ -52,8 +52,9 @@ describe('recovery campaigns API', () => {
 
     const detail = await waitFor(async () => {
       const response = await api(app, 'GET', '/v1/recoveries/txn:ref-1', { key: app.keys.t1Admin });
-      return response.status === 200 && response.body.live && response.body.attempts >= 1 ? response.body : undefined;
-    }, 'campaign with its first step');
+      // The step is counted before the next one is planned: wait for both, or the query may land in between.
+      return response.status === 200 && response.body.live && response.body.attempts >= 1 && response.body.next_step ? response.body : undefined;
+    }, 'campaign with its first step sent and the next planned');
     expect(detail).toMatchObject({ id: 'txn:ref-1', item_kind: 'transaction', amount: 4200, currency: 'usd', metadata: { order_number: 'A-1' } });
     expect(detail.messages[0]).toMatchObject({ step: 1, channel: 'email' });
     expect(detail.next_step).toMatchObject({ number: 2, channels: ['sms'] });

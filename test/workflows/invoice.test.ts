@@ -1,5 +1,6 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
+import type { ExcessPaymentActivities } from '../../activities/excess-payments.js';
 import type { InvoiceActivities } from '../../activities/invoice.js';
 import type { InvoiceEvent, InvoiceRecord, StripeInvoiceEvent, StripeInvoiceSnapshot } from '../../activities/invoice-types.js';
 import { mergeStripeView, paidAtMsOf, toInvoiceStatus } from '../../workflows/invoice-state.js';
@@ -23,7 +24,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 function fakeActivities(options: { retrieve?: StripeInvoiceSnapshot | null } = {}) {
   const calls: Array<{ name: string; input: unknown }> = [];
   const records = new Map<string, InvoiceRecord>();
-  const paid = new Set<string>();
+  const paid = new Map<string, string>();
   const activities: InvoiceActivities = {
     async loadInvoice(input) {
       calls.push({ name: 'loadInvoice', input });
@@ -83,8 +84,9 @@ function fakeActivities(options: { retrieve?: StripeInvoiceSnapshot | null } = {
       calls.push({ name: 'recordInvoicePayment', input });
       const record = records.get(input.invoiceId);
       if (!record) return { outcome: 'unknown_invoice', invoice: null };
-      if (paid.has(input.invoiceId)) return { outcome: 'already_paid', invoice: record };
-      paid.add(input.invoiceId);
+      if (paid.has(input.invoiceId)) return { outcome: 'already_paid', invoice: record, paidBy: paid.get(input.invoiceId)! };
+      paid.set(input.invoiceId, input.checkoutSessionId);
+      if (record.status === 'cancelled') return { outcome: 'paid_after_void', invoice: record };
       const next: InvoiceRecord = { ...record, status: 'paid', paidAtMs: input.paidAtMs, amountPaid: input.amount, overdue: false, overdueReason: null };
       records.set(input.invoiceId, next);
       return { outcome: 'paid', invoice: next };
@@ -103,7 +105,18 @@ function fakeActivities(options: { retrieve?: StripeInvoiceSnapshot | null } = {
       if (record) records.set(input.invoiceId, { ...record, paymentLinkActive: false });
     },
   };
-  return { activities: { ...activities, ...fakeRecoveryHooks(calls) }, calls, records, count: (name: string) => calls.filter((call) => call.name === name).length };
+  const excess: ExcessPaymentActivities = {
+    async refundExcessPayment(input) {
+      calls.push({ name: 'refundExcessPayment', input });
+      return { ...input, itemKind: input.item.kind, itemRef: input.item.ref, refundId: `re_${input.paymentIntentId}`, refundStatus: 'succeeded', detectedAt: new Date(NOW_MS).toISOString() };
+    },
+  };
+  return {
+    activities: { ...activities, ...excess, ...fakeRecoveryHooks(calls) },
+    calls,
+    records,
+    count: (name: string) => calls.filter((call) => call.name === name).length,
+  };
 }
 
 function manualRecord(id: string, overrides: Partial<InvoiceRecord> = {}): InvoiceRecord {
@@ -331,6 +344,46 @@ describe('Invoice workflow', () => {
       expect(stripeFake.count('upsertInvoiceFromStripe')).toBe(2);
       expect(state.eventLog).toHaveLength(2);
     });
+  });
+
+  it('refunds a second payment, and a payment on a void invoice, once each by a workflow step', async () => {
+    const fake = fakeActivities();
+    fake.records.set('inv_twice', manualRecord('inv_twice'));
+    fake.records.set('inv_void', manualRecord('inv_void', { status: 'cancelled' }));
+    const paidEvent = (eventId: string, session: string, paymentIntentId: string): InvoiceEvent => ({
+      kind: 'payment_link_paid',
+      eventId,
+      checkoutSessionId: session,
+      paymentIntentId,
+      paymentLinkId: 'plink_1',
+      paymentStatus: 'paid',
+      amountTotal: 2500,
+      currency: 'eur',
+      paidAt: 1_900_000_000,
+    });
+    await withWorker(fake.activities, async (taskQueue) => {
+      const twice = await start(taskQueue, 'inv_twice', 'manual');
+      await twice.signal(invoiceEventSignal, paidEvent('evt_a', 'cs_a', 'pi_a'));
+      // The same session reported again (async_payment_succeeded after completed) is the same money: no refund.
+      await twice.signal(invoiceEventSignal, paidEvent('evt_a2', 'cs_a', 'pi_a'));
+      await twice.signal(invoiceEventSignal, paidEvent('evt_b', 'cs_b', 'pi_b'));
+      await twice.signal(invoiceEventSignal, paidEvent('evt_b', 'cs_b', 'pi_b'));
+      const state = await twice.result();
+      expect(state.status).toBe('paid');
+      expect(state.eventLog.map((entry) => entry.outcome)).toEqual(['paid', 'already_paid', 'already_paid: excess refunded (re_pi_b)']);
+      await recordHistory(suite.env.client, twice.workflowId, 'invoice-second-payment-refunded.json');
+
+      const voided = await start(taskQueue, 'inv_void', 'manual');
+      await voided.signal(invoiceEventSignal, paidEvent('evt_v', 'cs_v', 'pi_v'));
+      const voidState = await voided.result();
+      expect(voidState.status).toBe('cancelled');
+      expect(voidState.eventLog.map((entry) => entry.outcome)).toEqual(['paid_after_void: excess refunded (re_pi_v)']);
+    });
+    const refunds = fake.calls.filter((call) => call.name === 'refundExcessPayment').map((call) => call.input as { paymentIntentId: string; item: unknown; amount: number });
+    expect(refunds).toEqual([
+      expect.objectContaining({ paymentIntentId: 'pi_b', item: { kind: 'invoice', ref: 'inv_twice' }, amount: 2500 }),
+      expect.objectContaining({ paymentIntentId: 'pi_v', item: { kind: 'invoice', ref: 'inv_void' }, amount: 2500 }),
+    ]);
   });
 
   it('re-fetches the invoice when a final state conflicts with another (void after paid) and follows Stripe', async () => {

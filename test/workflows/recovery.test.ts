@@ -4,7 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecoveryActivities, SendStepInput } from '../../activities/recovery.js';
-import type { CampaignSnapshot, RecoveryCustomer } from '../../activities/recovery-types.js';
+import type { CampaignSnapshot, PaymentLinkResult, RecoveryCustomer } from '../../activities/recovery-types.js';
 import type { Channel, SendOutcome } from '../../src/messaging/types.js';
 import { DEFAULT_SCHEDULE, type RecoverySchedule } from '../../src/recoveries/schedule.js';
 import {
@@ -33,10 +33,18 @@ interface Sent {
   atMs: number;
 }
 
-function fakeActivities(options: { schedule?: RecoverySchedule; outcome?: (channel: Channel, input: SendStepInput) => SendOutcome } = {}) {
+function fakeActivities(
+  options: {
+    schedule?: RecoverySchedule;
+    outcome?: (channel: Channel, input: SendStepInput) => SendOutcome;
+    /** What getPaymentLink answers at server time `nowMs` (default: a fresh URL per step). */
+    link?: (nowMs: number, step: number) => PaymentLinkResult;
+  } = {},
+) {
   const sends: Sent[] = [];
   const snapshots: CampaignSnapshot[] = [];
   const links: number[] = [];
+  const releases: string[] = [];
   const activities: RecoveryActivities = {
     async recordCampaign() {
       return { nowMs: serverNow(), created: true, status: 'active' };
@@ -50,7 +58,12 @@ function fakeActivities(options: { schedule?: RecoverySchedule; outcome?: (chann
     },
     async getPaymentLink(input) {
       links.push(input.step);
+      if (options.link) return options.link(serverNow(), input.step);
       return { url: `https://checkout.test/${input.campaignId}/${input.step}`, source: 'checkout_session', id: `cs_${input.step}`, expiresAtMs: null };
+    },
+    async releasePaymentInstrument(input) {
+      releases.push(`${input.item.kind}:${input.item.ref}`);
+      return { released: true };
     },
     async sendStep(input) {
       const atMs = serverNow();
@@ -61,7 +74,7 @@ function fakeActivities(options: { schedule?: RecoverySchedule; outcome?: (chann
       };
     },
   };
-  return { activities, sends, snapshots, links };
+  return { activities, sends, snapshots, links, releases };
 }
 
 let env: TestWorkflowEnvironment;
@@ -331,6 +344,99 @@ describe('Recovery workflow schedule changes', () => {
       const history = await handle.fetchHistory();
       // New runs carry the patch marker; histories recorded before it (test/histories/recovery-*.json) do not and still replay.
       expect(history.events?.some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')).toBe(true);
+    });
+  });
+});
+
+describe('Recovery workflow with the item’s own instrument', () => {
+  const hostedPage = (overrides: Partial<PaymentLinkResult> = {}): PaymentLinkResult => ({
+    url: 'https://invoice.stripe.test/i/acct_1/in_1',
+    source: 'hosted_invoice_page',
+    id: 'in_1',
+    expiresAtMs: null,
+    ...overrides,
+  });
+
+  it('sends nothing and ends paid when the item turns out settled before a step', async () => {
+    const fake = fakeActivities({ link: (_now, step) => (step === 1 ? hostedPage() : hostedPage({ url: null, settled: true })) });
+    await withWorker(fake.activities, async (taskQueue) => {
+      await alignToUtc(12);
+      const handle = await start(taskQueue);
+      const state = await handle.result();
+      expect(state.status).toBe('paid');
+      expect(state.paidVia).toBe('detected');
+      expect(fake.sends.map((s) => s.step)).toEqual([1]);
+      expect(fake.releases).toEqual([]);
+    });
+  });
+
+  it('waits for Stripe’s own retry of the invoice, and sends nothing when that retry succeeds', async () => {
+    let retryAtMs = 0;
+    let retrySucceeded = false;
+    const fake = fakeActivities({
+      link: (nowMs, step) => {
+        if (step === 1) {
+          // Stripe will retry 30 hours after the first step: the day-1 step (24 h) falls in the day before it.
+          retryAtMs = nowMs + 30 * HOUR;
+          return hostedPage({ nextPaymentAttemptMs: retryAtMs });
+        }
+        retrySucceeded = nowMs >= retryAtMs;
+        return retrySucceeded ? hostedPage({ url: null, settled: true }) : hostedPage({ nextPaymentAttemptMs: retryAtMs });
+      },
+    });
+    await withWorker(fake.activities, async (taskQueue) => {
+      await alignToUtc(12);
+      const handle = await start(taskQueue);
+      await env.sleep(10 * HOUR);
+      const waiting = await handle.query(recoveryStateQuery);
+      expect(waiting.nextStep?.number).toBe(2);
+      const state = await handle.result();
+      expect(state.status).toBe('paid');
+      expect(state.paidVia).toBe('detected');
+      expect(retrySucceeded).toBe(true);
+      // Only the first step went out; the day-1 step waited until an hour after Stripe's retry, then found it paid.
+      expect(fake.sends.map((s) => s.step)).toEqual([1]);
+      expect(state.paidAtMs! - retryAtMs).toBeGreaterThanOrEqual(HOUR - 1000);
+      await recordHistory(env.client, handle.workflowId, 'recovery-waits-for-stripe-retry.json');
+    });
+  });
+
+  it('sends a step held for Stripe’s retry an hour after it when the retry failed, with the same link', async () => {
+    let retryAtMs = 0;
+    const fake = fakeActivities({
+      link: (nowMs, step) => {
+        if (step === 1) retryAtMs = nowMs + 30 * HOUR;
+        // After the retry failed Stripe schedules none soon.
+        return hostedPage({ nextPaymentAttemptMs: nowMs < retryAtMs + HOUR ? retryAtMs : nowMs + 5 * DAY });
+      },
+    });
+    await withWorker(fake.activities, async (taskQueue) => {
+      await alignToUtc(12);
+      const handle = await start(taskQueue);
+      await env.sleep(40 * HOUR);
+      const state = await handle.query(recoveryStateQuery);
+      expect(fake.sends.map((s) => s.step)).toEqual([1, 2]);
+      expect(fake.sends[1]!.atMs - retryAtMs).toBeGreaterThanOrEqual(HOUR - 1000);
+      expect(state.lastPaymentUrl).toBe('https://invoice.stripe.test/i/acct_1/in_1');
+      await handle.cancel();
+    });
+  });
+
+  it('records a step without a payable page as skipped, and releases a transaction’s link when the campaign ends unpaid', async () => {
+    const fake = fakeActivities({
+      schedule: { steps: [{ offsetMinutes: 0, channels: ['email'] }], quietHours: null, maxAttempts: 3, expiryDays: 2 },
+      link: () => ({ url: null, source: 'transaction_payment_link', id: 'plink_1', expiresAtMs: null }),
+    });
+    await withWorker(fake.activities, async (taskQueue) => {
+      const handle = await start(taskQueue);
+      const state = await handle.result();
+      expect(state.status).toBe('expired');
+      expect(fake.sends).toEqual([]);
+      expect(state.messages.map((m) => `${m.step}:${m.channel}:${m.outcome.status}:${'reason' in m.outcome ? m.outcome.reason : ''}`)).toEqual([
+        '1:email:skipped:no_payment_page',
+      ]);
+      expect(fake.releases).toEqual([`transaction:${state.item.ref}`]);
+      await recordHistory(env.client, handle.workflowId, 'recovery-no-page-link-released.json');
     });
   });
 });

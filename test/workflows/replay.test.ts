@@ -17,12 +17,14 @@ const HISTORIES = path.join(PROJECT_ROOT, 'test', 'histories');
  *   invoice-*.json       RECORD_HISTORIES=1 npx vitest run test/workflows/invoice.test.ts
  *   subscription-*.json  RECORD_HISTORIES=1 npx vitest run test/workflows/subscription.test.ts
  *   order-*.json         RECORD_HISTORIES=1 npx vitest run test/workflows/order.test.ts
+ *   transaction-*.json   RECORD_HISTORIES=1 npx vitest run test/integration/recovery-settlement.test.ts
+ * Add `-t '<test name>'` to write only the new file: the others must stay as recorded before later patches.
  * The workflow tests write through recordHistory() in test/helpers/temporal.ts.
  */
 describe('replay of recorded workflow histories', () => {
   const files = readdirSync(HISTORIES).filter((file) => file.endsWith('.json'));
 
-  it('has recorded histories to replay for each workflow type (TopUp, Recovery, Invoice, Subscription, Order)', () => {
+  it('has recorded histories to replay for each workflow type (TopUp, Recovery, Invoice, Subscription, Order, Transaction)', () => {
     expect(files).toEqual(
       expect.arrayContaining([
         'topup-credited.json',
@@ -35,6 +37,10 @@ describe('replay of recorded workflow histories', () => {
         'subscription-payment-failed-then-recovered.json',
         'subscription-cancel-at-period-end.json',
         'order-paid-partially-refunded.json',
+        'recovery-waits-for-stripe-retry.json',
+        'recovery-no-page-link-released.json',
+        'invoice-second-payment-refunded.json',
+        'transaction-settled-then-excess-refunded.json',
       ]),
     );
   });

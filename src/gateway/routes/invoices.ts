@@ -22,6 +22,7 @@ import {
   invoiceWorkflow,
 } from '../../../workflows/invoice.js';
 import { HttpProblem, problems } from '../problem.js';
+import { itemExcessPayments, itemExcessPaymentsJson } from './excess-payments.js';
 import { requireBackOffice } from '../auth.js';
 import { addRoute, jsonResponse, problemResponse, type RouteDeps } from '../route.js';
 import { z } from '../zod.js';
@@ -84,6 +85,11 @@ const invoiceJson = z
   })
   .openapi('Invoice');
 const invoicePage = z.object({ data: z.array(invoiceJson), next_cursor: z.string().nullable() }).openapi('InvoicePage');
+const invoiceDetailJson = invoiceJson
+  .extend({
+    excess_payments: itemExcessPaymentsJson,
+  })
+  .openapi('InvoiceDetail');
 const paymentLinkJson = z.object({ invoice_id: z.string(), payment_link_id: z.string(), url: z.string() }).openapi('InvoicePaymentLink');
 const idempotencyHeaders = z.object({
   'idempotency-key': z.string().min(1).max(255).optional().openapi({ description: 'Replays with the same key return the original invoice.' }),
@@ -270,10 +276,11 @@ export function invoiceRoutes(registry: OpenAPIRegistry, { config, db, temporal,
       tags,
       params: z.object({ id: invoiceId }),
       middleware: [authenticate],
-      responses: { 200: jsonResponse('The invoice', invoiceJson), 404: problemResponse('Unknown invoice') },
+      responses: { 200: jsonResponse('The invoice', invoiceDetailJson), 404: problemResponse('Unknown invoice') },
     },
     async ({ params, principal }, res) => {
-      res.json(toJson(await load(principal.tenantId, params.id)));
+      const invoice = await load(principal.tenantId, params.id);
+      res.json({ ...toJson(invoice), excess_payments: await itemExcessPayments(db, principal.tenantId, { kind: 'invoice', ref: params.id }) });
     },
   );
 

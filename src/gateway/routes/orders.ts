@@ -12,6 +12,7 @@ import { confirmPaymentUpdate, createPaymentIntentUpdate, orderWorkflow, refundU
 import { HttpProblem, problems, type FieldError } from '../problem.js';
 import { requireBackOffice, type Principal } from '../auth.js';
 import { addRoute, jsonResponse, problemResponse, type RouteDeps } from '../route.js';
+import { itemExcessPayments, itemExcessPaymentsJson } from './excess-payments.js';
 import { z } from '../zod.js';
 
 /** Stripe's maximum charge is eight digits in minor units for most currencies. */
@@ -80,6 +81,7 @@ const orderJson = z
     refunds: z.array(refundJson),
   })
   .openapi('Order');
+const orderDetailJson = orderJson.extend({ excess_payments: itemExcessPaymentsJson }).openapi('OrderDetail');
 
 function digest(...parts: string[]): string {
   return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
@@ -284,12 +286,12 @@ export function orderRoutes(registry: OpenAPIRegistry, { config, db, temporal, a
       tags,
       params: z.object({ order_id: orderId }),
       middleware: [authenticate],
-      responses: { 200: jsonResponse('The order', orderJson), 404: problemResponse('Unknown order') },
+      responses: { 200: jsonResponse('The order', orderDetailJson), 404: problemResponse('Unknown order') },
     },
     async ({ params, principal }, res) => {
       const order = await findOrder(db, principal.tenantId, params.order_id);
       if (!order) throw problems.notFound('order');
-      res.json(orderResponse(order));
+      res.json({ ...orderResponse(order), excess_payments: await itemExcessPayments(db, principal.tenantId, { kind: 'order', ref: order.id }) });
     },
   );
 

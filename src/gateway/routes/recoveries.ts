@@ -7,6 +7,8 @@ import { findCampaign, findRecoverySchedule, listCampaigns, saveRecoverySchedule
 import { CAMPAIGN_ID_PATTERN } from '../../recoveries/campaign-id.js';
 import { recoveryScheduleSchema, timeZoneSchema, type RecoverySchedule } from '../../recoveries/schedule.js';
 import { startRecoveryCampaign } from '../../recoveries/start.js';
+import { ensureTransaction } from '../../db/transactions.js';
+import { returnUrlConfig, returnUrlsFor } from '../../payments/return-urls.js';
 import { retryScheduleFromConfig } from '../../temporal/retry.js';
 import { recoveryWorkflowId } from '../../temporal/workflow-ids.js';
 import {
@@ -213,15 +215,30 @@ export function recoveryRoutes(registry: OpenAPIRegistry, { config, db, temporal
         201: jsonResponse('Campaign running (the same one for a repeated reference)', z.object({ id: z.string() }).openapi('RecoveryCreated')),
         400: problemResponse('Invalid input'),
         403: problemResponse('Needs an API key or an admin user'),
-        409: problemResponse('A campaign for this reference already ended'),
+        409: problemResponse('campaign_finished (a campaign for this reference already ended), transaction_mismatch or transaction_paid'),
         503: problemResponse('Temporal unavailable; retry'),
       },
     },
     async ({ body, principal }, res) => {
+      // The campaign chases the transaction itself: its one Payment Link, shared with POST /v1/payment-links.
+      const ensured = await ensureTransaction(db, {
+        tenantId: principal.tenantId,
+        ref: body.transaction_reference,
+        amount: body.amount,
+        currency: body.currency,
+        customerEmail: body.customer.email ?? null,
+        customerPhone: body.customer.phone ?? null,
+        metadata: body.metadata ?? {},
+      });
+      if (ensured.outcome === 'mismatch') {
+        throw problems.conflict('transaction_mismatch', `Transaction ${body.transaction_reference} exists for another amount or currency.`);
+      }
+      if (ensured.transaction.status !== 'open') throw problems.conflict('transaction_paid', `Transaction ${body.transaction_reference} is already paid.`);
+      const { successUrl } = await returnUrlsFor(db, returnUrlConfig(config), principal.tenantId, { kind: 'transaction', ref: body.transaction_reference });
       const result = await temporal.withDeadline(deadline(), () =>
         startRecoveryCampaign(
           temporal,
-          { taskQueue: config.TEMPORAL_TASK_QUEUE, retry, successUrl: `${config.PUBLIC_BASE_URL}/recoveries/paid?reference=${encodeURIComponent(body.transaction_reference)}` },
+          { taskQueue: config.TEMPORAL_TASK_QUEUE, retry, successUrl },
           {
             tenantId: principal.tenantId,
             item: { kind: 'transaction', ref: body.transaction_reference },

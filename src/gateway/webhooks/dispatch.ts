@@ -7,6 +7,7 @@ import { recoveryHandlers } from './handlers/recovery.js';
 import { subscriptionHandlers } from './handlers/subscriptions.js';
 import { connectHandlers } from './handlers/connect.js';
 import { invoiceHandlers } from './handlers/invoices.js';
+import { transactionHandlers } from './handlers/transactions.js';
 import type { WebhookContext, WebhookHandler, WebhookHandlerMap, WebhookOutcome } from './types.js';
 
 /**
@@ -40,6 +41,7 @@ export const webhookHandlers: WebhookHandlerMap = mergeHandlerMaps(
   connectHandlers,
   invoiceHandlers,
   recoveryHandlers,
+  transactionHandlers,
 );
 
 export async function dispatchStripeEvent(

@@ -79,6 +79,7 @@ const routeInvoiceCheckout: WebhookHandler = async (event, ctx) => {
       kind: 'payment_link_paid',
       eventId: event.id,
       checkoutSessionId: session.id,
+      paymentIntentId: typeof session.payment_intent === 'string' ? session.payment_intent : (session.payment_intent?.id ?? null),
       paymentLinkId,
       paymentStatus: session.payment_status,
       amountTotal: session.amount_total ?? 0,

@@ -56,6 +56,7 @@ const routePaymentIntent: WebhookHandler = async (event, ctx) => {
       amountReceived: intent.amount_received ?? 0,
       currency: intent.currency,
       ...(intent.last_payment_error?.message ? { failureMessage: intent.last_payment_error.message } : {}),
+      ...(/^[1-9]\d{0,8}$/.test(metadata.attempt ?? '') ? { attempt: Number(metadata.attempt) } : {}),
     },
     ctx,
   );

@@ -1,11 +1,21 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type Stripe from 'stripe';
+import type { RecoveryItemKind } from '../../../../activities/recovery-types.js';
 import { recordCampaignPaid } from '../../../db/recoveries.js';
-import { notifyRecoveryPaid } from '../../../recoveries/start.js';
-import { recoveryWorkflowId } from '../../../temporal/workflow-ids.js';
+import { excessPaymentWorkflowId } from '../../../temporal/workflow-ids.js';
+import { excessPaymentWorkflow } from '../../../../workflows/excess-payment.js';
 import type { WebhookHandler, WebhookHandlerMap } from '../types.js';
+import { paymentFromSession, signalTransaction } from './transactions.js';
 
-/** A customer paid through a recovery campaign's Checkout link: record it, then stop the campaign at once. */
-const routeRecoveryPayment: WebhookHandler = async (event, ctx) => {
+const ITEM_KINDS: ReadonlySet<string> = new Set<RecoveryItemKind>(['invoice', 'subscription_invoice', 'order', 'transaction']);
+
+/**
+ * A Checkout Session from before campaigns sent each item's own instrument (metadata purpose 'recovery'). For a
+ * transaction it was the instrument: the payment goes to the transaction, which settles it and stops the campaign.
+ * For an invoice or an order it was a parallel charge that settled nothing: it is refunded in full, and the
+ * campaign goes on with the item's own way to be paid.
+ */
+const routeLegacyRecoveryPayment: WebhookHandler = async (event, ctx) => {
   const session = event.data.object as Stripe.Checkout.Session;
   const metadata = session.metadata ?? {};
   if (metadata.purpose !== 'recovery' || !metadata.tenant_id || !metadata.campaign_id) {
@@ -14,19 +24,46 @@ const routeRecoveryPayment: WebhookHandler = async (event, ctx) => {
   if (ctx.connectedTenantId !== undefined && ctx.connectedTenantId !== metadata.tenant_id) {
     return { status: 'ignored', reason: 'tenant mismatch' };
   }
-  if (session.payment_status !== 'paid' && session.payment_status !== 'no_payment_required') {
-    return { status: 'ignored', reason: 'recovery payment not settled yet' };
-  }
+  const payment = paymentFromSession(event, session);
+  if (!payment) return { status: 'ignored', reason: 'recovery payment not settled yet' };
   const tenantId = metadata.tenant_id;
-  const campaignId = metadata.campaign_id;
-  await recordCampaignPaid(ctx.db, { tenantId, campaignId, amount: session.amount_total ?? 0, paidAt: new Date(event.created * 1000), via: 'webhook' });
-  await ctx.temporal.withDeadline(Date.now() + ctx.deadlineMs, () =>
-    notifyRecoveryPaid(ctx.temporal, tenantId, { campaignId }, { via: 'webhook', amount: session.amount_total ?? undefined, reference: session.id, paidAtMs: event.created * 1000 }),
-  );
-  return { status: 'routed', workflowId: recoveryWorkflowId(tenantId, campaignId) };
+  const kind = metadata.item_kind;
+  const ref = metadata.item_ref;
+  if (!kind || !ITEM_KINDS.has(kind) || !ref) return { status: 'ignored', reason: 'recovery metadata names no item' };
+  if (kind === 'transaction') {
+    await recordCampaignPaid(ctx.db, { tenantId, campaignId: metadata.campaign_id, amount: payment.amount, paidAt: new Date(event.created * 1000), via: 'webhook' });
+    return signalTransaction(ctx, { tenantId, ref }, payment);
+  }
+  const workflowId = excessPaymentWorkflowId(tenantId, payment.paymentIntentId);
+  try {
+    await ctx.temporal.withDeadline(Date.now() + ctx.deadlineMs, () =>
+      ctx.temporal.workflow.start(excessPaymentWorkflow, {
+        workflowId,
+        taskQueue: ctx.taskQueue,
+        args: [
+          {
+            tenantId,
+            paymentIntentId: payment.paymentIntentId,
+            item: { kind: kind as RecoveryItemKind, ref },
+            amount: payment.amount,
+            currency: payment.currency,
+            reason: 'parallel recovery charge: the item is paid through its own instrument',
+            retry: ctx.retry,
+          },
+        ],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      }),
+    );
+  } catch (error) {
+    // Refunded (or refunding) already: a redelivery changes nothing.
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
+  ctx.log.warn({ eventId: event.id, workflowId }, 'parallel recovery charge received; refunding it');
+  return { status: 'routed', workflowId };
 };
 
 export const recoveryHandlers: WebhookHandlerMap = {
-  'checkout.session.completed': routeRecoveryPayment,
-  'checkout.session.async_payment_succeeded': routeRecoveryPayment,
+  'checkout.session.completed': routeLegacyRecoveryPayment,
+  'checkout.session.async_payment_succeeded': routeLegacyRecoveryPayment,
 };

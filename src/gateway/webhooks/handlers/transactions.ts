@@ -1,0 +1,81 @@
+import type Stripe from 'stripe';
+import type { TransactionPaymentEvent } from '../../../../activities/transaction-types.js';
+import { transactionWorkflowId } from '../../../temporal/workflow-ids.js';
+import { transactionPaymentSignal, transactionWorkflow } from '../../../../workflows/transaction.js';
+import type { WebhookContext, WebhookHandler, WebhookHandlerMap, WebhookOutcome } from '../types.js';
+
+const idOf = (value: string | { id: string } | null | undefined): string | undefined =>
+  typeof value === 'string' ? value : (value?.id ?? undefined);
+
+type Target = { tenantId: string; ref: string } | { ignored: string };
+
+/** Our metadata ({purpose: 'transaction', tenant_id, transaction_ref}), on sessions, links' sessions and PaymentIntents. */
+function targetOf(metadata: Stripe.Metadata | null | undefined, ctx: WebhookContext): Target {
+  if (metadata?.purpose !== 'transaction') return { ignored: 'not a transaction payment' };
+  if (!metadata.tenant_id || !metadata.transaction_ref) return { ignored: 'malformed transaction metadata' };
+  if (ctx.connectedTenantId !== undefined && ctx.connectedTenantId !== metadata.tenant_id) return { ignored: 'tenant mismatch' };
+  return { tenantId: metadata.tenant_id, ref: metadata.transaction_ref };
+}
+
+/** Hands a payment to the transaction's workflow (started if closed: it reloads from PostgreSQL). */
+export async function signalTransaction(ctx: WebhookContext, target: { tenantId: string; ref: string }, event: TransactionPaymentEvent): Promise<WebhookOutcome> {
+  const workflowId = transactionWorkflowId(target.tenantId, target.ref);
+  await ctx.temporal.withDeadline(Date.now() + ctx.deadlineMs, () =>
+    ctx.temporal.workflow.signalWithStart(transactionWorkflow, {
+      workflowId,
+      taskQueue: ctx.taskQueue,
+      args: [{ tenantId: target.tenantId, ref: target.ref, retry: ctx.retry }],
+      signal: transactionPaymentSignal,
+      signalArgs: [event],
+    }),
+  );
+  return { status: 'routed', workflowId };
+}
+
+/** A paid Checkout Session of the transaction (its own session, or one of its Payment Link). */
+export function paymentFromSession(event: Stripe.Event, session: Stripe.Checkout.Session): TransactionPaymentEvent | undefined {
+  const paymentIntentId = idOf(session.payment_intent);
+  if (!paymentIntentId || session.payment_status !== 'paid') return undefined;
+  return {
+    eventId: event.id,
+    type: event.type,
+    paymentIntentId,
+    checkoutSessionId: session.id,
+    status: 'succeeded',
+    amount: session.amount_total ?? 0,
+    currency: session.currency ?? '',
+  };
+}
+
+const routeSession: WebhookHandler = async (event, ctx) => {
+  const session = event.data.object as Stripe.Checkout.Session;
+  const target = targetOf(session.metadata, ctx);
+  if ('ignored' in target) return { status: 'ignored', reason: target.ignored };
+  const payment = paymentFromSession(event, session);
+  if (!payment) return { status: 'ignored', reason: 'transaction checkout not paid yet' };
+  return signalTransaction(ctx, target, payment);
+};
+
+const routePaymentIntent: WebhookHandler = async (event, ctx) => {
+  const intent = event.data.object as Stripe.PaymentIntent;
+  const target = targetOf(intent.metadata, ctx);
+  if ('ignored' in target) return { status: 'ignored', reason: target.ignored };
+  const succeeded = event.type === 'payment_intent.succeeded';
+  return signalTransaction(ctx, target, {
+    eventId: event.id,
+    type: event.type,
+    paymentIntentId: intent.id,
+    status: succeeded ? 'succeeded' : 'failed',
+    amount: succeeded ? (intent.amount_received ?? 0) : (intent.amount ?? 0),
+    currency: intent.currency,
+    ...(intent.last_payment_error?.message ? { failureMessage: intent.last_payment_error.message.slice(0, 500) } : {}),
+  });
+};
+
+/** Payments for the seed system's transactions → TransactionWorkflow `transaction:<tenant>:<ref>`. */
+export const transactionHandlers: WebhookHandlerMap = {
+  'checkout.session.completed': routeSession,
+  'checkout.session.async_payment_succeeded': routeSession,
+  'payment_intent.succeeded': routePaymentIntent,
+  'payment_intent.payment_failed': routePaymentIntent,
+};
