@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { createExcessPaymentActivities } from './excess-payments.js';
+import { classifyActivityFailures } from './failures.js';
 import { createInvoiceActivities } from './invoice.js';
 import { createInvoiceImportActivities } from './invoice-import.js';
 import { createOrderActivities } from './order.js';
@@ -20,9 +21,13 @@ export type ActivityDeps = TopUpActivityDeps & {
   frontendBaseUrl?: string;
 };
 
-/** Every activity gets its clients from here, so tests can hand in their own. */
+/**
+ * Every activity gets its clients from here, so tests can hand in their own. Each one fails non-retryably on a
+ * deterministic error (a PostgreSQL data or constraint error, a RangeError: see activities/failures.ts), so a poison
+ * input is never retried.
+ */
 export function createActivities(deps: ActivityDeps) {
-  return {
+  return classifyActivityFailures({
     ...createTopUpActivities(deps),
     ...createOrderActivities(deps),
     ...createSubscriptionActivities(deps),
@@ -32,7 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRecoveryHookActivities(deps),
     ...createTransactionActivities(deps),
     ...createExcessPaymentActivities(deps),
-  };
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -10,6 +10,7 @@ import { invoiceWorkflowId } from '../src/temporal/workflow-ids.js';
 import { mergeStripeView } from '../workflows/invoice-state.js';
 import { invoiceEventSignal, invoiceWorkflow } from '../workflows/invoice.js';
 import { callStripe } from './errors.js';
+import { classifyActivityError } from './failures.js';
 import { createInvoiceActivities } from './invoice.js';
 import type {
   InvoiceImportHeartbeat,
@@ -168,10 +169,13 @@ export function createInvoiceImportActivities({ db, stripe, temporal }: InvoiceI
         try {
           outcome = await importOne(input, invoice, account.stripeAccount === undefined);
         } catch (error) {
-          if (!(error instanceof InvoiceFailed)) throw error;
+          // An invoice this code cannot store (a PostgreSQL data error, say) fails alone; the page carries on.
+          const rejected = error instanceof InvoiceFailed ? undefined : classifyActivityError(error);
+          if (!(error instanceof InvoiceFailed) && !rejected) throw error;
+          const message = rejected ? `rejected: ${rejected.type}: ${rejected.message}` : (error as InvoiceFailed).message;
           outcome = 'failed';
-          log.warn('invoice not imported', { importId: input.importId, invoiceId: invoice.id, error: error.message });
-          details.failures.push({ invoiceId: invoice.id, error: error.message });
+          log.warn('invoice not imported', { importId: input.importId, invoiceId: invoice.id, error: message });
+          details.failures.push({ invoiceId: invoice.id, error: message });
           if (details.failures.length > MAX_FAILURES) details.failures.shift();
         }
         details.done[invoice.id] = outcome;

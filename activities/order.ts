@@ -8,6 +8,7 @@ import {
   insertCheckoutAttempt,
   orderStripeAccount,
   pendingPaymentIntentId,
+  reconcileRefundTotals,
   insertRefund,
   recordAttemptResult,
   type AttemptResult,
@@ -341,6 +342,11 @@ export function createOrderActivities({ db, stripe }: OrderActivityDeps) {
     },
 
     /** A refund made outside this API (Dashboard, another integration), learnt from Stripe's events. */
+    /** Recomputes the order's refunded total and status from its succeeded refunds (charge.refunded). */
+    async reconcileRefundTotals(input: { tenantId: string; orderId: string }): Promise<{ refundedTotal: number }> {
+      return { refundedTotal: await reconcileRefundTotals(db, input.tenantId, input.orderId) };
+    },
+
     async recordExternalRefund(input: {
       tenantId: string;
       orderId: string;

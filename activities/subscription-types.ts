@@ -65,6 +65,11 @@ export type SubscriptionEvent =
 export interface SubscriptionProjection extends Omit<SubscriptionSnapshot, 'id'> {
   tenantId: string;
   subscriptionId: string;
+  /**
+   * `created` (Unix seconds) of the newest event that set the status: the upsert refuses an older write, and one
+   * of the same second that is earlier in the lifecycle (workflows/subscription-lifecycle.ts). Absent counts as 0.
+   */
+  statusAt?: number;
 }
 
 export interface GrantCycleResult {

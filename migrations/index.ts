@@ -12,6 +12,10 @@ import * as m0010 from './0010_transactions.js';
 import * as m0011 from './0011_message_handoff.js';
 import * as m0012 from './0012_payment_pages.js';
 import * as m0013 from './0013_order_stripe_account.js';
+import * as m0014 from './0014_idempotency_keys.js';
+import * as m0015 from './0015_subscription_status_at.js';
+import * as m0016 from './0016_ledger_moves_balance.js';
+import * as m0017 from './0017_client_user.js';
 
 /** Every migration, in order. Listed statically so the same code runs under tsx, vitest and a bundler. */
 export const migrations: Record<string, Migration> = {
@@ -28,4 +32,8 @@ export const migrations: Record<string, Migration> = {
   '0011_message_handoff': m0011,
   '0012_payment_pages': m0012,
   '0013_order_stripe_account': m0013,
+  '0014_idempotency_keys': m0014,
+  '0015_subscription_status_at': m0015,
+  '0016_ledger_moves_balance': m0016,
+  '0017_client_user': m0017,
 };

@@ -122,10 +122,14 @@ function temporalBackend(args: Args): Backend {
       TEMPORAL_API_KEY: true,
       TEMPORAL_RPC_TIMEOUT_MS: true,
       ACTIVITY_RETRY_BACKOFF: true,
+      TEMPORAL_PAYLOAD_KEYS: true,
     })
     .safeParse(process.env);
   if (!parsed.success) throw new Fatal(parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; '));
   const config = parsed.data;
+  if (process.env.NODE_ENV === 'production' && config.TEMPORAL_PAYLOAD_KEYS.length === 0) {
+    throw new Fatal('TEMPORAL_PAYLOAD_KEYS is required in production (the workers encrypt workflow payloads with it)');
+  }
   const temporal = createTemporalClient(config);
   const tenantId = args.tenant!;
   const deadline = () => Date.now() + config.TEMPORAL_RPC_TIMEOUT_MS * 4;

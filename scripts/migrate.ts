@@ -1,8 +1,10 @@
 /**
- * `npm run migrate`: applies every pending migration in migrations/ to DATABASE_URL.
+ * `npm run migrate`: applies every pending migration in migrations/ as DATABASE_MIGRATION_URL (the role that
+ * owns the tables; DATABASE_URL when unset), then, when DATABASE_MIGRATION_URL is set, grants DATABASE_APP_ROLE
+ * (default payments_app, the role of DATABASE_URL) the application privileges (src/db/roles.ts).
  *
- * DATABASE_URL comes from the environment, or from a `.env` file in the project root (real env vars win).
- * Only DATABASE_URL is needed: the rest of the configuration (Stripe keys, …) is not required to migrate.
+ * The variables come from the environment, or from a `.env` file in the project root (real env vars win).
+ * Only these are needed: the rest of the configuration (Stripe keys, …) is not required to migrate.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -50,19 +52,25 @@ async function main(): Promise<void> {
     log(`loaded ${path.relative(process.cwd(), envFile) || '.env'}`);
   }
 
-  const raw = process.env.DATABASE_URL?.trim();
+  const migrationUrlSet = Boolean(process.env.DATABASE_MIGRATION_URL?.trim());
+  const variable = migrationUrlSet ? 'DATABASE_MIGRATION_URL' : 'DATABASE_URL';
+  const raw = process.env[variable]?.trim();
   if (!raw) {
     fail('DATABASE_URL is not set. Set it in the environment or in .env, e.g. DATABASE_URL=postgres://payments:payments@localhost:5432/payments');
   }
   const parsed = configSchema.shape.DATABASE_URL.safeParse(raw);
   if (!parsed.success) {
-    fail(`DATABASE_URL ${parsed.error.issues.map((issue) => issue.message).join('; ')}`);
+    fail(`${variable} ${parsed.error.issues.map((issue) => issue.message).join('; ')}`);
   }
   const databaseUrl = parsed.data;
+  const appRole = configSchema.shape.DATABASE_APP_ROLE.safeParse(process.env.DATABASE_APP_ROLE?.trim() || undefined);
+  if (!appRole.success) fail(`DATABASE_APP_ROLE ${appRole.error.issues.map((issue) => issue.message).join('; ')}`);
 
-  log(`migrating ${describeTarget(databaseUrl)}`);
+  log(`migrating ${describeTarget(databaseUrl)} (${variable})`);
   const before = new Set(await appliedMigrations(databaseUrl));
-  await migrateToLatest(databaseUrl);
+  // Without DATABASE_MIGRATION_URL the app and the migrations share one role: nothing to grant.
+  await migrateToLatest(databaseUrl, migrationUrlSet ? { appRole: appRole.data } : {});
+  if (migrationUrlSet) log(`granted the application privileges to ${appRole.data}`);
   const after = await appliedMigrations(databaseUrl);
 
   const applied = after.filter((name) => !before.has(name));

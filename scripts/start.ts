@@ -3,14 +3,16 @@
  * time, for the Temporal CLI and stripe-mock; see src/tools/resolve.ts).
  *
  * Everything that is not configured is started locally:
- *   DATABASE_URL unset      → embedded PostgreSQL, data in .data/postgres (kept between runs)
+ *   DATABASE_URL unset      → embedded PostgreSQL, data in .data/postgres (kept between runs); migrations run as
+ *                             role payments_owner, gateway and worker connect as payments_app
  *   TEMPORAL_ADDRESS unset  → Temporal dev server + Web UI, state in .data/temporal.db (kept between runs)
  *   STRIPE_SECRET_KEY unset → stripe-mock (fake Stripe API)
  *   SMTP_URL unset          → local mail catcher with a web UI, messages in .data/mail
+ *   TEMPORAL_PAYLOAD_KEYS unset → a generated payload encryption key, kept in .data/temporal-payload-keys
  * Then migrations run, the worker and the gateway start, and the URLs + a dev API key are printed.
  * Ctrl-C stops everything. Variables can also come from a .env file (real env vars win).
  */
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { ConfigError, loadConfig } from '../src/config.js';
@@ -18,10 +20,11 @@ import { ensureDevTenantAndKey } from '../src/db/api-keys.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { startMailViewer } from '../src/devstack/mail.js';
 import { findFreePort, pollUntil } from '../src/devstack/ports.js';
-import { startEmbeddedPostgres } from '../src/devstack/postgres.js';
+import { DEV_APP_ROLE, DEV_OWNER_ROLE, ensureDatabaseRoles, ensureOwnedDatabase, roleUrl, startEmbeddedPostgres } from '../src/devstack/postgres.js';
 import { onShutdownSignal, raceWithExit, spawnProcess, type ManagedProcess } from '../src/devstack/processes.js';
 import { startStripeMock, stripeMockEnv } from '../src/devstack/stripe-mock.js';
 import { startTemporalDevServer } from '../src/devstack/temporal.js';
+import { ensureDevPayloadKeyRing } from '../src/temporal/codec/dev-key.js';
 import { connectionOptions } from '../src/temporal/connection.js';
 import { PROJECT_ROOT } from '../src/tools/resolve.js';
 
@@ -32,6 +35,14 @@ const DEV_STRIPE_SECRET_KEY = 'sk_test_devStripeMock000';
 const DEFAULT_STRIPE_API_VERSION = '2026-10-28.endive';
 
 const DATA_DIR = path.join(PROJECT_ROOT, '.data');
+/** The dev tools' own output (one file per tool); the console keeps only our lines. */
+const LOG_DIR = path.join(DATA_DIR, 'logs');
+const toolLog = (tool: string) => path.join(LOG_DIR, `${tool}.log`);
+/** For in-process tools (the mail viewer): their lines, which name recipients, go to the file too. */
+const fileLog = (tool: string) => (msg: string) => {
+  mkdirSync(LOG_DIR, { recursive: true });
+  appendFileSync(toolLog(tool), `${new Date().toISOString()} ${msg}\n`);
+};
 const log = (msg: string) => process.stderr.write(`[start] ${msg}\n`);
 const unset = (name: string) => (process.env[name] ?? '').trim() === '';
 
@@ -86,13 +97,21 @@ async function main(): Promise<void> {
 
   // ---- infrastructure (independent, started in parallel) ----
   const tasks: Array<Promise<void>> = [];
+  // Known before Temporal starts: its Web UI is pointed at the gateway's payload codec endpoint.
+  if (unset('PORT')) env.PORT = String(await findFreePort(3000));
+  const codecEndpoint = `http://localhost:${env.PORT}/codec`;
 
   if (unset('DATABASE_URL')) {
     tasks.push(
-      startEmbeddedPostgres({ dataDir: path.join(DATA_DIR, 'postgres'), port: 54329, persistent: true }).then((pg) => {
+      startEmbeddedPostgres({ dataDir: path.join(DATA_DIR, 'postgres'), port: 54329, persistent: true, logFile: toolLog('postgres') }).then(async (pg) => {
         infra.push({ name: 'postgres', stop: pg.stop });
-        env.DATABASE_URL = pg.url;
-        log(`PostgreSQL ready on port ${pg.port} (data: .data/postgres)`);
+        // Least privilege as in production: migrations as the owner role, gateway and worker as the app role.
+        await ensureDatabaseRoles(pg.adminUrl);
+        await ensureOwnedDatabase(pg.adminUrl, 'payments', DEV_OWNER_ROLE.name);
+        env.DATABASE_URL = roleUrl(pg.url, DEV_APP_ROLE);
+        env.DATABASE_MIGRATION_URL = roleUrl(pg.url, DEV_OWNER_ROLE);
+        env.DATABASE_APP_ROLE = DEV_APP_ROLE.name;
+        log(`PostgreSQL ready on port ${pg.port} (data: .data/postgres; roles ${DEV_OWNER_ROLE.name} and ${DEV_APP_ROLE.name})`);
       }),
     );
   } else log('using DATABASE_URL from the environment');
@@ -104,17 +123,23 @@ async function main(): Promise<void> {
         uiPort: 8233,
         dbFile: path.join(DATA_DIR, 'temporal.db'),
         namespace: env.TEMPORAL_NAMESPACE?.trim() || 'default',
+        logFile: toolLog('temporal'),
+        uiCodecEndpoint: codecEndpoint,
       }).then((temporal) => {
         infra.push({ name: 'temporal', stop: temporal.stop });
         env.TEMPORAL_ADDRESS = temporal.address;
-        if (temporal.uiUrl) urls.push(['Temporal UI', temporal.uiUrl]);
+        if (temporal.uiUrl) {
+          urls.push(['Temporal UI', temporal.uiUrl], ['Payload codec (UI, CLI)', `${codecEndpoint}  (admin API key or admin JWT)`]);
+          // The UI calls the codec from the browser: allow its origin, under both names the UI answers to.
+          if (unset('CODEC_ALLOWED_ORIGINS')) env.CODEC_ALLOWED_ORIGINS = `${temporal.uiUrl},http://localhost:${new URL(temporal.uiUrl).port}`;
+        }
       }),
     );
   } else log(`using TEMPORAL_ADDRESS=${process.env.TEMPORAL_ADDRESS}`);
 
   if (unset('STRIPE_SECRET_KEY')) {
     tasks.push(
-      startStripeMock({ port: 12111 }).then((mock) => {
+      startStripeMock({ port: 12111, logFile: toolLog('stripe-mock') }).then((mock) => {
         infra.push({ name: 'stripe-mock', stop: mock.stop });
         Object.assign(env, stripeMockEnv(mock), { STRIPE_SECRET_KEY: DEV_STRIPE_SECRET_KEY });
         urls.push(['Stripe API (stripe-mock)', mock.url]);
@@ -124,7 +149,7 @@ async function main(): Promise<void> {
 
   if (unset('SMTP_URL')) {
     tasks.push(
-      startMailViewer({ dir: path.join(DATA_DIR, 'mail'), smtpPort: 1025, webPort: 1080 }).then((mail) => {
+      startMailViewer({ dir: path.join(DATA_DIR, 'mail'), smtpPort: 1025, webPort: 1080, log: fileLog('mail') }).then((mail) => {
         infra.push({ name: 'mail', stop: mail.stop });
         env.SMTP_URL = mail.smtpUrl;
         urls.push(['Mail viewer', mail.webUrl]);
@@ -140,7 +165,13 @@ async function main(): Promise<void> {
   // ---- configuration ----
   env.STRIPE_WEBHOOK_SECRET = env.STRIPE_WEBHOOK_SECRET?.trim() || DEV_WEBHOOK_SECRET;
   env.STRIPE_API_VERSION = env.STRIPE_API_VERSION?.trim() || DEFAULT_STRIPE_API_VERSION;
-  if (unset('PORT')) env.PORT = String(await findFreePort(3000));
+  if (unset('TEMPORAL_PAYLOAD_KEYS')) {
+    // Workflow payloads are encrypted in development too; the key is generated once and kept with the dev data.
+    const keyFile = path.join(DATA_DIR, 'temporal-payload-keys');
+    const { keyRing, created } = await step(ensureDevPayloadKeyRing(keyFile));
+    env.TEMPORAL_PAYLOAD_KEYS = keyRing;
+    log(`${created ? 'generated' : 'using'} the dev payload encryption key in ${path.relative(process.cwd(), keyFile) || keyFile}`);
+  }
   env.PUBLIC_BASE_URL = env.PUBLIC_BASE_URL?.trim() || `http://localhost:${env.PORT}`;
   // Typical local frontends (Vite, Next, the API itself) may start top-ups without extra setup.
   env.ALLOWED_FRONTEND_ORIGINS =
@@ -149,7 +180,8 @@ async function main(): Promise<void> {
 
   // ---- database ----
   log('running migrations');
-  await step(migrateToLatest(config.DATABASE_URL));
+  // Without DATABASE_MIGRATION_URL the app's own role migrates (single-role setup): nothing to grant.
+  await step(migrateToLatest(config.DATABASE_MIGRATION_URL ?? config.DATABASE_URL, config.DATABASE_MIGRATION_URL ? { appRole: config.DATABASE_APP_ROLE } : {}));
   const { tenantId, apiKey } = await step(ensureDevTenantAndKey(config.DATABASE_URL));
   abortIfShuttingDown();
 
@@ -230,6 +262,7 @@ async function main(): Promise<void> {
     ['Temporal', `${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE})`],
     ['Dev tenant', tenantId],
     ['Dev API key', apiKey],
+    ['Tool logs', `${path.relative(process.cwd(), LOG_DIR) || LOG_DIR}/ (postgres, temporal, stripe-mock, mail)`],
     ['Webhook secret', `${config.STRIPE_WEBHOOK_SECRET.join(',')}${unset('STRIPE_WEBHOOK_SECRET') ? '  (dev default; sign test webhooks with it)' : ''}`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parsePayloadKeyRing } from './temporal/codec/key-ring.js';
 
 const csv = z
   .string()
@@ -55,7 +56,16 @@ export const configSchema = z
     WEBHOOK_BODY_LIMIT: z.string().default('512kb'),
     RATE_LIMIT_WRITES_PER_MINUTE: z.coerce.number().int().positive().default(120),
 
+    /** The gateway's and worker's connection: the application role (README "Security: database roles"). */
     DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+    /** Migrations' connection: the role that owns the tables. Default: unset = DATABASE_URL (single-role setups). */
+    DATABASE_MIGRATION_URL: optionalString.refine((value) => value === undefined || /^postgres(ql)?:\/\//.test(value), 'must be a postgres:// URL'),
+    /** Role that migrations grant the application privileges to (src/db/roles.ts). */
+    DATABASE_APP_ROLE: z.string().regex(/^[a-z_][a-z0-9_$]*$/, 'must be a lower-case PostgreSQL role name').default('payments_app'),
+    /** statement_timeout of every application query (and, plus a margin, the client-side wait for its answer). */
+    DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+    /** Wait for a new database connection or a free pool slot before answering 503 database_unavailable. */
+    DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
 
     TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -68,6 +78,26 @@ export const configSchema = z
     TEMPORAL_TLS_KEY_PATH: optionalString,
     TEMPORAL_API_KEY: optionalString,
     TEMPORAL_RPC_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+    /**
+     * Payload encryption key ring `id:base64(32 bytes),...`: the first encrypts, all decrypt (src/temporal/codec/).
+     * Required in production; unset elsewhere means payloads are stored unencrypted (npm start and tests set one).
+     */
+    TEMPORAL_PAYLOAD_KEYS: z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        const { keys, problems } = parsePayloadKeyRing(value);
+        for (const problem of problems) ctx.addIssue({ code: 'custom', message: problem });
+        return problems.length > 0 ? z.NEVER : keys;
+      }),
+    /** Browser origins (the Temporal Web UI) allowed to call the /codec endpoint. Default: the dev server's UI. */
+    CODEC_ALLOWED_ORIGINS: csv
+      .superRefine((origins, ctx) => {
+        for (const origin of origins) {
+          if (!/^https?:\/\/[^/]+$/.test(origin)) ctx.addIssue({ code: 'custom', message: `"${origin}" is not an origin like https://temporal-ui.example.com` });
+        }
+      })
+      .transform((origins) => (origins.length > 0 ? origins : ['http://localhost:8233', 'http://127.0.0.1:8233'])),
 
     STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_/, 'must start with sk_test_, sk_live_, rk_test_ or rk_live_'),
     STRIPE_PUBLISHABLE_KEY: optionalString,
@@ -79,6 +109,8 @@ export const configSchema = z
     STRIPE_API_HOST: optionalString,
     STRIPE_API_PORT: z.coerce.number().int().min(1).max(65535).optional(),
     STRIPE_API_PROTOCOL: z.enum(['http', 'https']).default('https'),
+    /** Per-attempt timeout of every Stripe API call (the SDK retries twice more on network errors). */
+    STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(20_000),
     STRIPE_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
 
     /** Stripe Connect (Standard, OAuth) onboarding: src/connect/, src/gateway/routes/connect.ts. */
@@ -140,6 +172,9 @@ function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
   if (set('TEMPORAL_TLS_CERT_PATH') && !set('TEMPORAL_TLS_KEY_PATH')) problems.push('TEMPORAL_TLS_KEY_PATH: required when TEMPORAL_TLS_CERT_PATH is set');
   if (set('TEMPORAL_TLS_KEY_PATH') && !set('TEMPORAL_TLS_CERT_PATH')) problems.push('TEMPORAL_TLS_CERT_PATH: required when TEMPORAL_TLS_KEY_PATH is set');
   if (set('STRIPE_API_PORT') && !set('STRIPE_API_HOST')) problems.push('STRIPE_API_HOST: required when STRIPE_API_PORT is set');
+  if (env.NODE_ENV === 'production' && !set('TEMPORAL_PAYLOAD_KEYS')) {
+    problems.push('TEMPORAL_PAYLOAD_KEYS: required in production (workflow payloads would be stored unencrypted); e.g. k1:$(openssl rand -base64 32)');
+  }
   return problems;
 }
 

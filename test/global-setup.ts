@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startMailViewer } from '../src/devstack/mail.js';
-import { startEmbeddedPostgres } from '../src/devstack/postgres.js';
+import { DEV_APP_ROLE, DEV_OWNER_ROLE, ensureDatabaseRoles, startEmbeddedPostgres } from '../src/devstack/postgres.js';
 import type { Output } from '../src/devstack/processes.js';
 import { startStripeMock, stripeMockEnv } from '../src/devstack/stripe-mock.js';
 import { startTwilioMock } from '../src/devstack/prism.js';
@@ -26,6 +26,8 @@ const STRIPE_API_VERSION = '2026-10-28.endive';
 const TEST_TWILIO_ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef';
 const TEST_TWILIO_AUTH_TOKEN = 'test_twilio_auth_token_0123456789';
 const TEST_TWILIO_FROM_NUMBER = '+15005550006';
+/** Fixed payload encryption key (TEMPORAL_PAYLOAD_KEYS) of the test stack: 32 bytes of 0x01, never used elsewhere. */
+const TEST_PAYLOAD_KEYS = `test-1:${Buffer.alloc(32, 1).toString('base64')}`;
 
 const log = (msg: string) => process.stderr.write(`[test-stack] ${msg}\n`);
 
@@ -84,6 +86,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
       startTwilioMock({ output }).then(track),
       bundleWorkflows(tmp),
     ]);
+    // Once per cluster: createTestDatabase() makes each test database owned by the owner role, the app uses the other.
+    await ensureDatabaseRoles(pg.adminUrl, [DEV_OWNER_ROLE, DEV_APP_ROLE]);
 
     const env: Record<string, string> = {
       NODE_ENV: 'test',
@@ -91,6 +95,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       DATABASE_URL: pg.url,
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_NAMESPACE: temporal.namespace,
+      TEMPORAL_PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
       STRIPE_SECRET_KEY: TEST_STRIPE_SECRET_KEY,
       STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
       STRIPE_API_VERSION,
@@ -105,6 +110,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const stack: StackInfo = {
       databaseUrl: pg.url,
       postgresAdminUrl: pg.adminUrl,
+      postgresRoles: { owner: DEV_OWNER_ROLE, app: DEV_APP_ROLE },
       temporalAddress: temporal.address,
       temporalNamespace: temporal.namespace,
       stripe: {

@@ -30,7 +30,7 @@ import type {
   StripeInvoiceEvent,
   StripeInvoiceView,
 } from '../activities/invoice-types.js';
-import { activityOptions, type RetrySchedule } from './activity-options.js';
+import { activityOptions, rejectedInput, type RetrySchedule } from './activity-options.js';
 import { TERMINAL_INVOICE_STATUSES, TERMINAL_STRIPE_STATUSES } from './invoice-state.js';
 import { CustomerIdKey, InvoiceIdKey, InvoiceStatusKey, StatusKey, TenantIdKey } from './search-attributes.js';
 
@@ -92,6 +92,8 @@ const SEEN_IDS_LIMIT = 500;
 const RECOVERY_CAMPAIGNS_PATCH = 'invoice-recovery-campaigns';
 /** A second payment, or one on a void invoice, is refunded by a step; older histories only logged it. */
 const EXCESS_REFUND_PATCH = 'invoice-excess-refund';
+/** An event an activity refuses for good (non-retryable) is logged as rejected; before, it failed the workflow. */
+export const INVOICE_REJECTED_INPUT_PATCH = 'invoice-rejected-input';
 
 export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceState> {
   const acts = proxyActivities<InvoiceActivities>(activityOptions(input.retry));
@@ -394,7 +396,15 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceState
       // Seen from the moment it is taken, so a redelivery arriving while this one runs its activities is dropped.
       state.seenEventIds.push(event.eventId);
       if (state.seenEventIds.length > SEEN_IDS_LIMIT) state.seenEventIds.shift();
-      const outcome = await apply(event);
+      let outcome: string;
+      try {
+        outcome = await apply(event);
+      } catch (error) {
+        const rejected = rejectedInput(error);
+        if (rejected === undefined || !patched(INVOICE_REJECTED_INPUT_PATCH)) throw error;
+        log.warn('invoice event rejected', { invoiceId: state.invoiceId, eventId: event.eventId, type, rejected });
+        outcome = `rejected: ${rejected}`;
+      }
       logEvent({ eventId: event.eventId, type, outcome });
       await afterChange();
     }

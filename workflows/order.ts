@@ -27,7 +27,7 @@ import type {
   RefundStatus,
   RefundSummary,
 } from '../activities/order-types.js';
-import { activityOptions, type RetrySchedule } from './activity-options.js';
+import { activityOptions, rejectedInput, type RetrySchedule } from './activity-options.js';
 import { CustomerIdKey, StatusKey, TenantIdKey } from './search-attributes.js';
 
 export interface OrderInput {
@@ -139,10 +139,14 @@ const EVENT_LOG_LIMIT = 100;
 const SEEN_EVENT_LIMIT = 500;
 /** Order histories from before recovery campaigns existed replay without the notification. */
 const RECOVERY_CAMPAIGNS_PATCH = 'order-recovery-campaigns';
+/** charge.refunded recomputes the stored refunded total and status; older histories only noted Stripe's amount. */
+const REFUND_RECONCILE_PATCH = 'order-refund-reconcile';
 /** A second payment of a paid order is refunded in full (histories from before only logged it). */
 const EXCESS_REFUND_PATCH = 'order-excess-refund';
 /** A refund of a PaymentIntent that did not pay the order is not recorded as the order's refund (before: it was). */
 const FOREIGN_REFUND_PATCH = 'order-foreign-refund-ignored';
+/** An event an activity refuses for good (non-retryable) is logged as rejected; before, it failed the workflow. */
+export const ORDER_REJECTED_INPUT_PATCH = 'order-rejected-input';
 
 const PAID: ReadonlySet<OrderStatus> = new Set(['paid', 'partially_refunded', 'refunded']);
 const ACTIVE_REFUND: ReadonlySet<RefundStatus> = new Set(['pending', 'requires_action', 'succeeded']);
@@ -207,7 +211,8 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
     upsertSearchAttributes([
       { key: TenantIdKey, value: state.tenantId },
       { key: StatusKey, value: status },
-      ...(state.customerId ? [{ key: CustomerIdKey, value: state.customerId }] : []),
+      // Search attributes are stored unencrypted: an id only, never an email (older runs may carry one).
+      ...(state.customerId && !state.customerId.includes('@') ? [{ key: CustomerIdKey, value: state.customerId }] : []),
     ]);
   }
 
@@ -265,7 +270,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
     state.currency = request.currency;
     state.receiptEmail ??= request.receiptEmail;
     state.description ??= request.description;
-    state.customerId ??= request.customerId ?? request.receiptEmail;
+    state.customerId ??= request.customerId;
     await acts.recordOrder({
       tenantId: state.tenantId,
       orderId: state.orderId,
@@ -795,6 +800,15 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
         state.stripeAmountRefunded = event.amountRefunded;
         const outcomes: string[] = [];
         for (const refund of event.refunds ?? []) outcomes.push(await applyRefund(refund));
+        const ours = event.paymentIntentId === undefined || event.paymentIntentId === state.paymentIntentId;
+        if (ours && state.known && patched(REFUND_RECONCILE_PATCH)) {
+          // The stored total is recomputed from order_refunds under the order's row lock, repairing any drift.
+          const { refundedTotal } = await acts.reconcileRefundTotals({ tenantId: state.tenantId, orderId: state.orderId });
+          if (refundedTotal !== event.amountRefunded) {
+            log.warn('order refunds differ from Stripe amount_refunded', { orderId: state.orderId, ours: refundedTotal, stripe: event.amountRefunded });
+          }
+          outcomes.push(`reconciled refunded_total ${refundedTotal} (Stripe amount_refunded ${event.amountRefunded})`);
+        }
         return outcomes.length > 0 ? outcomes.join('; ') : `noted amount_refunded ${event.amountRefunded}`;
       }
     }
@@ -811,11 +825,25 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
     if (state.eventLog.length > EVENT_LOG_LIMIT) state.eventLog.shift();
   }
 
+  /** `rejected: <type>: <message>` for an event an activity refused for good; rethrows anything else. */
+  function rejectedOutcome(event: OrderStripeEvent, error: unknown): string {
+    const rejected = rejectedInput(error);
+    if (rejected === undefined || !patched(ORDER_REJECTED_INPUT_PATCH)) throw error;
+    log.warn('order event rejected', { orderId: state.orderId, eventId: event.eventId, type: event.type, rejected });
+    return `rejected: ${rejected}`;
+  }
+
   async function drain(): Promise<void> {
     while (pending.length > 0) {
       const event = pending.shift()!;
       markSeen(event);
-      logEvent(event, state.known ? await apply(event) : 'ignored: unknown order');
+      let outcome = 'ignored: unknown order';
+      try {
+        if (state.known) outcome = await apply(event);
+      } catch (error) {
+        outcome = rejectedOutcome(event, error);
+      }
+      logEvent(event, outcome);
     }
   }
 
@@ -835,7 +863,13 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
     }
     const event: OrderStripeEvent = { eventId: `reconcile:${uuid4()}`, kind: 'payment_intent', type: 'reconcile', ...intent, ...named };
     markSeen(event);
-    logEvent(event, await apply(event));
+    let outcome: string;
+    try {
+      outcome = await apply(event);
+    } catch (error) {
+      outcome = rejectedOutcome(event, error);
+    }
+    logEvent(event, outcome);
   }
 
   // ---- Start: load what PostgreSQL knows (a reopened or new order) ------------------------------------------

@@ -24,7 +24,7 @@ import type {
 } from '../activities/recovery-types.js';
 import type { Channel, SendOutcome } from '../src/messaging/types.js';
 import type { RecoverySchedule } from '../src/recoveries/schedule.js';
-import { activityOptions, type RetrySchedule } from './activity-options.js';
+import { activityOptions, rejectedInput, type RetrySchedule } from './activity-options.js';
 import { nextAllowedSendTime, safeTimeZone } from './recovery-time.js';
 import { CampaignStatusKey, CustomerIdKey, NextStepAtKey, TenantIdKey } from './search-attributes.js';
 
@@ -121,6 +121,12 @@ export const SCHEDULE_REFRESH_PATCH = 'recovery-schedule-refresh-v2';
  */
 export const ITEM_INSTRUMENT_PATCH = 'recovery-item-instrument-v3';
 
+/**
+ * A campaign whose recordCampaign or loadSchedule is refused for good (a non-retryable failure: metadata PostgreSQL
+ * cannot store, say) ends cancelled with cancelReason `invalid input: <type>: <message>`; before, the workflow failed.
+ */
+export const REJECTED_INPUT_PATCH = 'recovery-rejected-input';
+
 /** A step due in the day before Stripe's own retry of the invoice waits until an hour after it. */
 const STRIPE_RETRY_LOOKAHEAD_MS = 24 * 60 * 60 * 1000;
 const STRIPE_RETRY_GRACE_MS = 60 * 60 * 1000;
@@ -211,7 +217,8 @@ export async function recoveryWorkflow(input: RecoveryInput): Promise<RecoverySt
     upsertSearchAttributes([
       { key: TenantIdKey, value: state.tenantId },
       { key: CampaignStatusKey, value: state.status },
-      ...(state.customer.id ? [{ key: CustomerIdKey, value: state.customer.id }] : []),
+      // Stored unencrypted: an id only, never an email a caller may have used as its customer id.
+      ...(state.customer.id && !state.customer.id.includes('@') ? [{ key: CustomerIdKey, value: state.customer.id }] : []),
       { key: NextStepAtKey, value: state.nextStep ? new Date(state.nextStep.atMs) : null },
     ]);
   }
@@ -493,21 +500,45 @@ export async function recoveryWorkflow(input: RecoveryInput): Promise<RecoverySt
   }
 
   // ---- Start -------------------------------------------------------------------------------------------------
-  if (!carried) {
-    const recorded = await acts.recordCampaign({
-      tenantId: state.tenantId,
-      campaignId: state.campaignId,
-      item: state.item,
-      amount: state.amount,
-      currency: state.currency,
-      customer: state.customer,
-      metadata: input.metadata ?? {},
-    });
-    advance(recorded.nowMs);
-    if (FINAL_STATUSES.has(recorded.status) && state.status === 'active') state.status = recorded.status;
+  /** The campaign cannot start with this input: it ends cancelled, saying why, instead of failing or retrying. */
+  function rejectedAtStart(error: unknown): void {
+    const rejected = rejectedInput(error);
+    if (rejected === undefined || !patched(REJECTED_INPUT_PATCH)) throw error;
+    log.warn('recovery campaign input rejected', { campaignId: state.campaignId, rejected });
+    state.cancelReason = `invalid input: ${rejected}`;
+    setStatus('cancelled');
   }
-  state.schedule ??= await acts.loadSchedule({ tenantId: state.tenantId });
-  state.expiresAtMs ??= state.startedAtMs + state.schedule.expiryDays * DAY_MS;
+
+  /** False when recordCampaign was rejected: there is no row to update and no instrument to release. */
+  let recordedRow = true;
+  if (!carried) {
+    try {
+      const recorded = await acts.recordCampaign({
+        tenantId: state.tenantId,
+        campaignId: state.campaignId,
+        item: state.item,
+        amount: state.amount,
+        currency: state.currency,
+        customer: state.customer,
+        metadata: input.metadata ?? {},
+      });
+      advance(recorded.nowMs);
+      if (FINAL_STATUSES.has(recorded.status) && state.status === 'active') state.status = recorded.status;
+    } catch (error) {
+      rejectedAtStart(error);
+      recordedRow = false;
+    }
+  }
+  if (!recordedRow) {
+    await condition(allHandlersFinished);
+    return state;
+  }
+  try {
+    state.schedule ??= await acts.loadSchedule({ tenantId: state.tenantId });
+    state.expiresAtMs ??= state.startedAtMs + state.schedule.expiryDays * DAY_MS;
+  } catch (error) {
+    rejectedAtStart(error);
+  }
   setSearchAttributes();
 
   /** The step number the schedule was last re-read for (v2). */

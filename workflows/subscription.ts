@@ -22,8 +22,9 @@ import type {
   SubscriptionStatus,
   SubscriptionTerms,
 } from '../activities/subscription-types.js';
-import { activityOptions, type RetrySchedule } from './activity-options.js';
+import { activityOptions, rejectedInput, type RetrySchedule } from './activity-options.js';
 import { CustomerIdKey, StatusKey, TenantIdKey } from './search-attributes.js';
+import { snapshotSupersedes, statusSupersedes, type StatusSource } from './subscription-lifecycle.js';
 
 /** One workflow per Stripe subscription: `subscription:<tenant>:<sub id>`, driven by webhooks through signals. */
 export interface SubscriptionInput {
@@ -56,6 +57,10 @@ export interface SubscriptionState extends SubscriptionTerms {
   snapshotAt: number;
   /** `created` of the newest event that set the status (snapshots and invoice outcomes both do). */
   statusAt: number;
+  /** What set the status at statusAt, and the status and type of the snapshot applied at snapshotAt: same-second events are ordered by them. */
+  statusSource?: StatusSource | null;
+  snapshotStatus?: SubscriptionWorkflowStatus;
+  snapshotSource?: StatusSource | null;
   /** Best known current time (Unix seconds) from events and activities: workflow code has no clock of its own. */
   clock: number;
   /** When to ask Stripe directly (set while a cancellation at period end is due, or after an inconclusive check). */
@@ -84,6 +89,12 @@ const EVENT_LOG_LIMIT = 100;
 const HISTORY_LIST_LIMIT = 50;
 /** Subscription histories from before recovery campaigns existed replay without starting one. */
 const RECOVERY_CAMPAIGNS_PATCH = 'subscription-recovery-campaigns';
+/** Same-second and reordered events never move the status back (subscription-lifecycle.ts); before, arrival order decided. */
+const LIFECYCLE_ORDER_PATCH = 'subscription-lifecycle-order';
+/** An event is seen from the moment it is taken, so a redelivery arriving while it is applied is dropped. */
+const SEEN_BEFORE_APPLY_PATCH = 'subscription-seen-before-apply';
+/** An event an activity refuses for good (non-retryable) is logged as rejected; before, it failed the workflow. */
+export const SUBSCRIPTION_REJECTED_INPUT_PATCH = 'subscription-rejected-input';
 /** Stripe's deleted event can lag the period end a little; only then do we ask Stripe ourselves. */
 const PERIOD_END_GRACE_SECONDS = 60 * 60;
 const RECHECK_SECONDS = 24 * 60 * 60;
@@ -117,6 +128,8 @@ function initialState(input: SubscriptionInput): SubscriptionState {
     creditsGranted: 0,
     snapshotAt: 0,
     statusAt: 0,
+    statusSource: null,
+    snapshotSource: null,
     clock: 0,
     nextCheckAt: null,
     cancelRequests: 0,
@@ -164,7 +177,7 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
         state.cancelAtPeriodEnd = true;
       } else if (observed.subscription.status === 'canceled') {
         state.canceledAt = observed.subscription.canceledAt ?? observed.observedAt;
-        setStatus('canceled', observed.observedAt);
+        setStatus('canceled', observed.observedAt, 'observed');
       }
       // Otherwise customer.subscription.deleted follows and finishes the job.
       await record();
@@ -177,9 +190,10 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     },
   );
 
-  function setStatus(status: SubscriptionWorkflowStatus, at: number): void {
+  function setStatus(status: SubscriptionWorkflowStatus, at: number, source: StatusSource | null = null): void {
     state.status = status;
     state.statusAt = Math.max(state.statusAt, at);
+    state.statusSource = source;
     const customer = state.accountId ?? state.customerId;
     const key = `${status}|${customer ?? ''}`;
     if (key === searchAttributesKey) return;
@@ -210,6 +224,7 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
       currentPeriodEnd: state.currentPeriodEnd,
       cancelAtPeriodEnd: state.cancelAtPeriodEnd,
       canceledAt: state.canceledAt,
+      statusAt: state.statusAt,
     };
   }
 
@@ -218,9 +233,14 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     if (current) await acts.recordSubscription(current);
   }
 
-  function applySnapshot(snapshot: SubscriptionSnapshot, at: number): string {
+  function applySnapshot(snapshot: SubscriptionSnapshot, at: number, source: StatusSource): string {
     if (at < state.snapshotAt) return 'ignored: older than the state already applied';
     if (TERMINAL.has(state.status) && !TERMINAL.has(snapshot.status)) return `ignored: already ${state.status}`;
+    const incoming = { status: snapshot.status, at, source };
+    const lastSnapshot = { status: state.snapshotStatus ?? state.status, at: state.snapshotAt, source: state.snapshotSource };
+    if (!snapshotSupersedes(incoming, lastSnapshot, state.status) && patched(LIFECYCLE_ORDER_PATCH)) {
+      return `ignored: ${snapshot.status} (${source}) would move ${state.status} back`;
+    }
     if (state.priceId !== null && (snapshot.priceId !== state.priceId || snapshot.quantity !== state.quantity)) {
       pushBounded(
         state.planChanges,
@@ -229,6 +249,8 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
       );
     }
     state.snapshotAt = at;
+    state.snapshotStatus = snapshot.status;
+    state.snapshotSource = source;
     state.accountId = snapshot.accountId ?? state.accountId;
     state.customerId = snapshot.customerId ?? state.customerId;
     state.priceId = snapshot.priceId;
@@ -244,7 +266,9 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     state.canceledAt = snapshot.canceledAt;
     state.nextCheckAt = null;
     // An invoice outcome newer than this snapshot already decided the status (e.g. paid after past_due).
-    if (at >= state.statusAt || TERMINAL.has(snapshot.status)) setStatus(snapshot.status, at);
+    const before = at >= state.statusAt || TERMINAL.has(snapshot.status);
+    const ordered = statusSupersedes(incoming, { status: state.status, at: state.statusAt, source: state.statusSource });
+    if (before === ordered ? ordered : patched(LIFECYCLE_ORDER_PATCH) ? ordered : before) setStatus(snapshot.status, at, source);
     return `status ${state.status}`;
   }
 
@@ -271,7 +295,7 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
       state.currentPeriodEnd = invoice.periodEnd;
     }
     if ((state.status === 'past_due' || state.status === 'unpaid') && state.openFailedInvoiceIds.length === 0 && at >= state.statusAt) {
-      setStatus('active', at);
+      setStatus('active', at, 'invoice');
     }
     await record();
     // The campaign re-checks before every message anyway; the signal stops it at once.
@@ -296,7 +320,7 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     const firstFailure = !state.openFailedInvoiceIds.includes(invoice.id);
     if (firstFailure) pushBounded(state.openFailedInvoiceIds, invoice.id, HISTORY_LIST_LIMIT);
     pushBounded(state.paymentFailures, { invoiceId: invoice.id, at, attemptCount: invoice.attemptCount }, HISTORY_LIST_LIMIT);
-    if (!TERMINAL.has(state.status) && at >= state.statusAt) setStatus('past_due', at);
+    if (!TERMINAL.has(state.status) && at >= state.statusAt) setStatus('past_due', at, 'invoice');
     await record();
     // Stripe retries the charge itself; the campaign reaches the customer with a way to pay meanwhile.
     if (firstFailure && !TERMINAL.has(state.status) && patched(RECOVERY_CAMPAIGNS_PATCH)) {
@@ -317,16 +341,39 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     if (event.kind === 'invoice') {
       return event.type === 'invoice.payment_succeeded' ? onPaymentSucceeded(event.invoice, event.created) : onPaymentFailed(event.invoice, event.created);
     }
-    const outcome = applySnapshot(event.subscription, event.created);
+    const outcome = applySnapshot(event.subscription, event.created, event.type);
     if (!outcome.startsWith('ignored')) await record();
     return outcome;
   }
 
+  /** An activity that refused the event for good (non-retryable: bad input) is the event's outcome; the subscription carries on. */
+  async function applyOrReject(event: SubscriptionEvent): Promise<string> {
+    try {
+      return await apply(event);
+    } catch (error) {
+      const rejected = rejectedInput(error);
+      if (rejected === undefined || !patched(SUBSCRIPTION_REJECTED_INPUT_PATCH)) throw error;
+      log.warn('subscription event rejected', { subscriptionId: state.subscriptionId, eventId: event.eventId, type: event.type, rejected });
+      return `rejected: ${rejected}`;
+    }
+  }
+
   /** Cancellation at period end is due and Stripe's deleted event has not come: ask Stripe. */
   async function reconcile(wakeAt: number): Promise<void> {
-    const observed = await acts.retrieveSubscription({ tenantId: state.tenantId, subscriptionId: state.subscriptionId });
+    let observed: Awaited<ReturnType<typeof acts.retrieveSubscription>>;
+    try {
+      observed = await acts.retrieveSubscription({ tenantId: state.tenantId, subscriptionId: state.subscriptionId });
+    } catch (error) {
+      const rejected = rejectedInput(error);
+      if (rejected === undefined || !patched(SUBSCRIPTION_REJECTED_INPUT_PATCH)) throw error;
+      // Asked again a day later rather than at once in a loop.
+      state.clock = Math.max(state.clock, wakeAt);
+      pushBounded(state.eventLog, { eventId: `reconcile:${state.clock}`, type: 'reconcile', outcome: `rejected: ${rejected}` }, EVENT_LOG_LIMIT);
+      state.nextCheckAt = state.clock + RECHECK_SECONDS;
+      return;
+    }
     state.clock = Math.max(state.clock, wakeAt, observed.observedAt);
-    const outcome = applySnapshot(observed.subscription, state.clock);
+    const outcome = applySnapshot(observed.subscription, state.clock, 'observed');
     if (!outcome.startsWith('ignored')) await record();
     pushBounded(state.eventLog, { eventId: `reconcile:${state.clock}`, type: 'reconcile', outcome }, EVENT_LOG_LIMIT);
     if (!TERMINAL.has(state.status)) state.nextCheckAt = state.clock + RECHECK_SECONDS;
@@ -343,8 +390,11 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
   async function drain(limit = Infinity): Promise<void> {
     while (pending.length > 0 && state.eventsThisRun < limit) {
       const event = pending.shift()!;
-      const outcome = await apply(event);
-      pushBounded(state.seenEventIds, event.eventId, SEEN_EVENT_LIMIT);
+      // Seen from the moment it is taken, so a redelivery arriving while its activities run is dropped.
+      const seenFirst = patched(SEEN_BEFORE_APPLY_PATCH);
+      if (seenFirst) pushBounded(state.seenEventIds, event.eventId, SEEN_EVENT_LIMIT);
+      const outcome = await applyOrReject(event);
+      if (!seenFirst) pushBounded(state.seenEventIds, event.eventId, SEEN_EVENT_LIMIT);
       pushBounded(state.eventLog, { eventId: event.eventId, type: event.type, outcome }, EVENT_LOG_LIMIT);
       state.eventsThisRun += 1;
     }
@@ -361,7 +411,7 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
       state.status = status;
     }
   }
-  if (state.status !== 'pending') setStatus(state.status, 0);
+  if (state.status !== 'pending') setStatus(state.status, 0, state.statusSource ?? null);
 
   for (;;) {
     const dueAt = checkDueAt();

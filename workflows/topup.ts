@@ -5,6 +5,7 @@ import {
   defineSignal,
   defineUpdate,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -12,7 +13,7 @@ import {
 } from '@temporalio/workflow';
 import type { TopUpActivities } from '../activities/topup.js';
 import type { CheckoutSessionEvent, CheckoutSessionSummary, TopUpStatus } from '../activities/topup-types.js';
-import { activityOptions, type RetrySchedule } from './activity-options.js';
+import { activityOptions, rejectedInput, type RetrySchedule } from './activity-options.js';
 import { CustomerIdKey, StatusKey, TenantIdKey } from './search-attributes.js';
 
 export interface TopUpInput {
@@ -56,6 +57,8 @@ const ASYNC_PAYMENT_WAIT_MS = 14 * 24 * 60 * 60 * 1000;
 const EVENT_LOG_LIMIT = 100;
 
 const TERMINAL: ReadonlySet<TopUpStatus> = new Set(['credited', 'expired', 'failed']);
+/** An event an activity refuses for good (non-retryable) is logged as rejected; before, it failed the workflow. */
+export const TOPUP_REJECTED_INPUT_PATCH = 'topup-rejected-input';
 
 export async function topUpWorkflow(input: TopUpInput): Promise<TopUpState> {
   const acts = proxyActivities<TopUpActivities>(activityOptions(input.retry));
@@ -193,7 +196,15 @@ export async function topUpWorkflow(input: TopUpInput): Promise<TopUpState> {
       const event = pending.shift()!;
       // Marked seen before applying, so a redelivery arriving while the credit activity runs is a duplicate.
       state.seenEventIds.push(event.eventId);
-      const outcome = await apply(event);
+      let outcome: string;
+      try {
+        outcome = await apply(event);
+      } catch (error) {
+        const rejected = rejectedInput(error);
+        if (rejected === undefined || !patched(TOPUP_REJECTED_INPUT_PATCH)) throw error;
+        log.warn('top-up event rejected', { eventId: event.eventId, type: event.type, rejected });
+        outcome = `rejected: ${rejected}`;
+      }
       state.eventLog.push({ eventId: event.eventId, type: event.type, outcome });
       if (state.eventLog.length > EVENT_LOG_LIMIT) state.eventLog.shift();
     }

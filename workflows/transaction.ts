@@ -7,6 +7,7 @@ import {
   defineSignal,
   defineUpdate,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -22,7 +23,7 @@ import type {
   TransactionRecord,
   TransactionStatus,
 } from '../activities/transaction-types.js';
-import { activityOptions, type RetrySchedule } from './activity-options.js';
+import { activityOptions, rejectedInput, type RetrySchedule } from './activity-options.js';
 import { StatusKey, TenantIdKey } from './search-attributes.js';
 
 export interface TransactionInput {
@@ -57,6 +58,8 @@ export const TRANSACTION_PAID = 'TransactionPaid';
 const IDLE_MS = 30 * 24 * 60 * 60 * 1000;
 const EVENT_LOG_LIMIT = 200;
 const SEEN_IDS_LIMIT = 500;
+/** An event an activity refuses for good (non-retryable) is logged as rejected; before, it failed the workflow. */
+export const TRANSACTION_REJECTED_INPUT_PATCH = 'transaction-rejected-input';
 
 /**
  * One per transaction (`transaction:<tenant>:<ref>`): the single place its money is decided. It opens Checkout
@@ -188,7 +191,16 @@ export async function transactionWorkflow(input: TransactionInput): Promise<Tran
       // Seen from the moment it is taken, so a redelivery arriving while this one is applied is dropped.
       state.seenEventIds.push(event.eventId);
       if (state.seenEventIds.length > SEEN_IDS_LIMIT) state.seenEventIds.shift();
-      logEvent({ eventId: event.eventId, type: event.type, outcome: await apply(event) });
+      let outcome: string;
+      try {
+        outcome = await apply(event);
+      } catch (error) {
+        const rejected = rejectedInput(error);
+        if (rejected === undefined || !patched(TRANSACTION_REJECTED_INPUT_PATCH)) throw error;
+        log.warn('transaction event rejected', { ref: state.ref, eventId: event.eventId, type: event.type, rejected });
+        outcome = `rejected: ${rejected}`;
+      }
+      logEvent({ eventId: event.eventId, type: event.type, outcome });
     }
     if (!woke) {
       await condition(allHandlersFinished);

@@ -169,6 +169,8 @@ export interface ListInvoicesQuery {
   tenantId: string;
   status?: InvoiceStatus;
   clientId?: string;
+  /** Only the invoices of clients linked to this end user (clients.user_id). */
+  userId?: string;
   overdue?: boolean;
   createdFrom?: Date;
   createdTo?: Date;
@@ -181,6 +183,12 @@ export async function listInvoices(db: Db, query: ListInvoicesQuery): Promise<In
   let builder = invoicesDb(db).selectFrom('invoices').select('id').where('tenant_id', '=', query.tenantId);
   if (query.status) builder = builder.where('status', '=', query.status);
   if (query.clientId) builder = builder.where('client_id', '=', query.clientId);
+  if (query.userId !== undefined) {
+    const userId = query.userId;
+    builder = builder.where('client_id', 'in', (eb) =>
+      eb.selectFrom('clients').select('clients.id').where('clients.tenant_id', '=', query.tenantId).where('clients.user_id', '=', userId),
+    );
+  }
   if (query.overdue !== undefined) builder = builder.where('overdue', '=', query.overdue);
   if (query.createdFrom) builder = builder.where('created_at', '>=', query.createdFrom);
   if (query.createdTo) builder = builder.where('created_at', '<', query.createdTo);

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { Db } from './connection.js';
 import { PG_CHECK_VIOLATION, PG_UNIQUE_VIOLATION, pgErrorCode } from './errors.js';
 import type { LedgerKind, LedgerRow } from './schema.js';
@@ -77,7 +76,7 @@ function sameEntry(existing: LedgerEntry, entry: NewLedgerEntry): boolean {
 }
 
 /**
- * Appends one entry exactly once per (tenant, source key) and moves the balance in the same transaction.
+ * Appends one entry exactly once per (tenant, source key); the database moves the balance in the same statement.
  * A replay of the same source key returns the original entry with created=false.
  */
 export async function appendLedgerEntry(db: Db, entry: NewLedgerEntry): Promise<{ entry: LedgerEntry; created: boolean }> {
@@ -88,36 +87,23 @@ export async function appendLedgerEntry(db: Db, entry: NewLedgerEntry): Promise<
     return { entry: replay, created: false };
   }
   try {
-    const created = await db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('credit_balances')
-        .values({ tenant_id: entry.tenantId, account_id: entry.accountId, currency: entry.currency, balance: 0 })
-        .onConflict((oc) => oc.columns(['tenant_id', 'account_id', 'currency']).doNothing())
-        .execute();
-      const { balance } = await trx
-        .updateTable('credit_balances')
-        .set({ balance: sql<string>`balance + ${entry.amount}`, updated_at: new Date() })
-        .where('tenant_id', '=', entry.tenantId)
-        .where('account_id', '=', entry.accountId)
-        .where('currency', '=', entry.currency)
-        .returning('balance')
-        .executeTakeFirstOrThrow();
-      const row = await trx
-        .insertInto('credit_ledger')
-        .values({
-          tenant_id: entry.tenantId,
-          account_id: entry.accountId,
-          currency: entry.currency,
-          kind: entry.kind,
-          amount: entry.amount,
-          balance_after: balance,
-          source_key: entry.sourceKey,
-          description: entry.description ?? null,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      return toEntry(row);
-    });
+    // One statement: the ledger's BEFORE INSERT trigger (migration 0016) moves credit_balances and stamps
+    // balance_after in the same statement, so balance = sum of entries by construction.
+    const row = await db
+      .insertInto('credit_ledger')
+      .values({
+        tenant_id: entry.tenantId,
+        account_id: entry.accountId,
+        currency: entry.currency,
+        kind: entry.kind,
+        amount: entry.amount,
+        balance_after: 0, // overwritten by the trigger
+        source_key: entry.sourceKey,
+        description: entry.description ?? null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const created = toEntry(row);
     return { entry: created, created: true };
   } catch (error) {
     const code = pgErrorCode(error);

@@ -403,12 +403,40 @@ export async function insertRefund(
   }
 }
 
+/**
+ * Recomputes an order's refunded total (its succeeded refunds) and refund status in one statement. Call it inside
+ * a transaction that holds the order's row lock (lockOrder): under READ COMMITTED each statement then sees every
+ * refund committed by the transactions that held the lock before, so concurrent refunds never lose an update.
+ */
+async function refreshRefundTotals(trx: Transaction<Database & OrderTables>, tenantId: string, orderId: string): Promise<void> {
+  await sql`
+    update orders o set
+      refunded_total = r.total,
+      status = case
+        when o.status not in ('paid', 'partially_refunded', 'refunded') then o.status
+        when r.total = 0 then 'paid'
+        when r.total >= o.captured_amount then 'refunded'
+        else 'partially_refunded' end,
+      updated_at = now()
+    from (
+      select coalesce(sum(amount), 0) as total from order_refunds
+      where tenant_id = ${tenantId} and order_id = ${orderId} and status = 'succeeded'
+    ) r
+    where o.tenant_id = ${tenantId} and o.id = ${orderId}`.execute(trx);
+}
+
+async function lockOrder(trx: Transaction<Database & OrderTables>, tenantId: string, orderId: string): Promise<void> {
+  await trx.selectFrom('orders').select('id').where('tenant_id', '=', tenantId).where('id', '=', orderId).forUpdate().execute();
+}
+
 /** Moves a refund and recomputes the order's refunded total (succeeded refunds) and refund status. */
 export async function updateRefund(
   db: Db,
   update: { tenantId: string; orderId: string; id: string; status: RefundStatus; stripeRefundId?: string; failureReason?: string },
 ): Promise<void> {
   await orderDb(db).transaction().execute(async (trx) => {
+    // The order's row lock first, before the refund row: one lock order for every writer, and a fresh snapshot after it.
+    await lockOrder(trx, update.tenantId, update.orderId);
     await trx
       .updateTable('order_refunds')
       .set({
@@ -420,26 +448,23 @@ export async function updateRefund(
       .where('tenant_id', '=', update.tenantId)
       .where('id', '=', update.id)
       .execute();
-    await trx
-      .updateTable('orders')
-      .set({
-        refunded_total: sql`(select coalesce(sum(amount), 0) from order_refunds
-          where tenant_id = ${update.tenantId} and order_id = ${update.orderId} and status = 'succeeded')`,
-        updated_at: new Date(),
-      })
-      .where('tenant_id', '=', update.tenantId)
-      .where('id', '=', update.orderId)
-      .execute();
-    await trx
-      .updateTable('orders')
-      .set({
-        status: sql`case when refunded_total = 0 then 'paid' when refunded_total >= captured_amount then 'refunded' else 'partially_refunded' end`,
-      })
-      .where('tenant_id', '=', update.tenantId)
-      .where('id', '=', update.orderId)
-      .where('status', 'in', PAID_STATUSES)
-      .execute();
+    await refreshRefundTotals(trx, update.tenantId, update.orderId);
   });
+}
+
+/**
+ * charge.refunded names Stripe's own total for the charge: recompute from order_refunds under the row lock, so a
+ * total that drifted (a lost write, a crash between statements) is repaired. Returns our succeeded total after it.
+ */
+export async function reconcileRefundTotals(db: Db, tenantId: string, orderId: string): Promise<number> {
+  return orderDb(db)
+    .transaction()
+    .execute(async (trx) => {
+      await lockOrder(trx, tenantId, orderId);
+      await refreshRefundTotals(trx, tenantId, orderId);
+      const row = await trx.selectFrom('orders').select('refunded_total').where('tenant_id', '=', tenantId).where('id', '=', orderId).executeTakeFirst();
+      return row ? toSafeInteger(row.refunded_total) : 0;
+    });
 }
 
 export async function findOrder(db: Db, tenantId: string, id: string): Promise<OrderRecord | undefined> {

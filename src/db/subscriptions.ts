@@ -1,5 +1,6 @@
-import { sql, type ColumnType } from 'kysely';
+import { sql, type ColumnType, type RawBuilder } from 'kysely';
 import type { SubscriptionProjection, SubscriptionStatus } from '../../activities/subscription-types.js';
+import { STATUS_PHASE, STATUS_RANK } from '../../workflows/subscription-lifecycle.js';
 import type { Db } from './connection.js';
 import { toSafeInteger } from '../money.js';
 
@@ -25,6 +26,8 @@ export type SubscriptionTables = {
     current_period_end: Timestamp | null;
     cancel_at_period_end: boolean;
     canceled_at: Timestamp | null;
+    /** Unix seconds of the event that set the status (migration 0015). */
+    status_at: ColumnType<string, number | undefined, number>;
     created_at: ColumnType<Date, Date | string | undefined, never>;
     updated_at: UpdatedAt;
   };
@@ -71,6 +74,7 @@ type SubscriptionRow = {
   current_period_end: Date | null;
   cancel_at_period_end: boolean;
   canceled_at: Date | null;
+  status_at: string;
   created_at: Date;
   updated_at: Date;
 };
@@ -93,12 +97,24 @@ function toRecord(row: SubscriptionRow): SubscriptionRecord {
     currentPeriodEnd: toUnix(row.current_period_end),
     cancelAtPeriodEnd: row.cancel_at_period_end,
     canceledAt: toUnix(row.canceled_at),
+    statusAt: Number(row.status_at),
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
 }
 
-/** Only the SubscriptionWorkflow writes this (one writer per subscription, in event order). */
+/** `case <status> when … end` from one of the lifecycle tables, so SQL and the workflow share one set of rules. */
+function statusCase(column: string, table: Record<string, number>): RawBuilder<number> {
+  const whens = Object.entries(table).map(([status, value]) => sql`when ${sql.lit(status)} then ${sql.lit(value)}`);
+  return sql<number>`(case ${sql.ref(column)} ${sql.join(whens, sql` `)} else 1 end)`;
+}
+
+/**
+ * Only the SubscriptionWorkflow writes this (one writer per subscription, in event order). The UPDATE's guard
+ * makes a late write (an activity retry, a stale run) harmless too: the status never goes back to an earlier phase
+ * (incomplete after live, anything after canceled), an older status_at never wins, and for the same second the
+ * status earlier in the lifecycle never wins (workflows/subscription-lifecycle.ts).
+ */
 export async function upsertSubscription(db: Db, projection: SubscriptionProjection): Promise<void> {
   const values = {
     account_id: projection.accountId,
@@ -115,11 +131,24 @@ export async function upsertSubscription(db: Db, projection: SubscriptionProject
     current_period_end: fromUnix(projection.currentPeriodEnd),
     cancel_at_period_end: projection.cancelAtPeriodEnd,
     canceled_at: fromUnix(projection.canceledAt),
+    status_at: projection.statusAt ?? 0,
   };
+  const phase = (column: string) => statusCase(column, STATUS_PHASE);
+  const rank = (column: string) => statusCase(column, STATUS_RANK);
   await subsDb(db)
     .insertInto('subscriptions')
     .values({ tenant_id: projection.tenantId, id: projection.subscriptionId, ...values })
-    .onConflict((oc) => oc.columns(['tenant_id', 'id']).doUpdateSet({ ...values, updated_at: new Date() }))
+    .onConflict((oc) =>
+      oc
+        .columns(['tenant_id', 'id'])
+        .doUpdateSet({ ...values, updated_at: new Date() })
+        .where(
+          sql<boolean>`${phase('excluded.status')} >= ${phase('subscriptions.status')} and (
+            excluded.status_at > subscriptions.status_at
+            or (excluded.status_at = subscriptions.status_at and ${rank('excluded.status')} >= ${rank('subscriptions.status')})
+          )`,
+        ),
+    )
     .execute();
 }
 

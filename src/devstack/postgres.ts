@@ -27,6 +27,8 @@ export interface StartPostgresOptions {
   /** Database created if missing (default `payments`). */
   database?: string;
   output?: Output;
+  /** Append the tool's own output to this file instead of the console (see SpawnOptions.logFile). */
+  logFile?: string;
   log?: (msg: string) => void;
 }
 
@@ -161,6 +163,7 @@ export async function startEmbeddedPostgres(opts: StartPostgresOptions): Promise
     ...owner,
     env: { ...process.env, LC_MESSAGES: 'C' },
     output: opts.output,
+    logFile: opts.logFile,
     stopSignal: 'SIGINT', // "fast" shutdown: roll back open transactions, checkpoint, exit
     signalGroup: false, // the postmaster stops its own backends
     stopTimeoutMs: 30_000,
@@ -202,4 +205,103 @@ export async function startEmbeddedPostgres(opts: StartPostgresOptions): Promise
     throw error;
   }
   return { url, adminUrl, port, dataDir, stop };
+}
+
+/** A LOGIN role of the dev stack and the tests. */
+export interface DatabaseRole {
+  name: string;
+  password: string;
+}
+
+/** Owns the tables; migrations run as it. Password for local development only. */
+export const DEV_OWNER_ROLE: DatabaseRole = { name: 'payments_owner', password: 'payments_owner_dev' };
+/** The gateway's and the worker's role (DATABASE_APP_ROLE's default); src/db/roles.ts grants it its privileges. */
+export const DEV_APP_ROLE: DatabaseRole = { name: 'payments_app', password: 'payments_app_dev' };
+
+async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Creates the owner and application roles (LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE) as the superuser at
+ * `adminUrl`, or resets the attributes and passwords of existing ones. Used by npm start and test/global-setup.ts.
+ */
+export async function ensureDatabaseRoles(adminUrl: string, roles: DatabaseRole[] = [DEV_OWNER_ROLE, DEV_APP_ROLE]): Promise<void> {
+  await withClient(adminUrl, async (client) => {
+    for (const role of roles) {
+      const exists = await client.query('select 1 from pg_roles where rolname = $1', [role.name]);
+      const verb = exists.rowCount === 0 ? 'create' : 'alter';
+      await client.query(
+        `${verb} role ${client.escapeIdentifier(role.name)} with login nosuperuser nocreatedb nocreaterole noreplication nobypassrls password ${client.escapeLiteral(role.password)}`,
+      );
+    }
+  });
+}
+
+/**
+ * Makes `database` (created if missing) owned by `owner`, together with every table, view, sequence, function
+ * and type in its public schema: a cluster initialised before the roles existed has them owned by the superuser.
+ */
+export async function ensureOwnedDatabase(adminUrl: string, database: string, owner: string): Promise<void> {
+  await withClient(adminUrl, async (client) => {
+    const exists = await client.query('select 1 from pg_database where datname = $1', [database]);
+    const db = client.escapeIdentifier(database);
+    const role = client.escapeIdentifier(owner);
+    if (exists.rowCount === 0) await client.query(`create database ${db} owner ${role}`);
+    else await client.query(`alter database ${db} owner to ${role}`);
+  });
+  const url = new URL(adminUrl);
+  url.pathname = `/${encodeURIComponent(database)}`;
+  await withClient(url.toString(), async (client) => {
+    const role = client.escapeIdentifier(owner);
+    await client.query(`alter schema public owner to ${role}`);
+    // Tables first: their serial/identity sequences follow them.
+    await client.query(`
+      do $$
+      declare
+        item record;
+      begin
+        for item in
+          select c.oid::regclass::text as name, case c.relkind when 'v' then 'view' when 'm' then 'materialized view' when 'S' then 'sequence' else 'table' end as kind
+          from pg_class c join pg_namespace n on n.oid = c.relnamespace
+          where n.nspname = 'public' and c.relkind in ('r', 'p', 'v', 'm', 'S') and c.relowner <> ${client.escapeLiteral(owner)}::regrole
+          order by c.relkind = 'S', c.oid
+        loop
+          if item.kind = 'sequence' and exists (select 1 from pg_depend d where d.objid = item.name::regclass and d.deptype in ('a', 'i')) then
+            continue;
+          end if;
+          execute format('alter %s %s owner to %s', item.kind, item.name, ${client.escapeLiteral(role)});
+        end loop;
+        for item in
+          select p.oid::regprocedure::text as name from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+          where n.nspname = 'public' and p.proowner <> ${client.escapeLiteral(owner)}::regrole
+        loop
+          execute format('alter routine %s owner to %s', item.name, ${client.escapeLiteral(role)});
+        end loop;
+        for item in
+          select t.oid::regtype::text as name from pg_type t join pg_namespace n on n.oid = t.typnamespace
+          where n.nspname = 'public' and t.typtype in ('e', 'd', 'r') and t.typowner <> ${client.escapeLiteral(owner)}::regrole
+        loop
+          execute format('alter type %s owner to %s', item.name, ${client.escapeLiteral(role)});
+        end loop;
+      end;
+      $$
+    `);
+  });
+}
+
+/** `url` with the credentials of `role` (and, if given, another database). */
+export function roleUrl(url: string, role: DatabaseRole, database?: string): string {
+  const result = new URL(url);
+  result.username = encodeURIComponent(role.name);
+  result.password = encodeURIComponent(role.password);
+  if (database !== undefined) result.pathname = `/${encodeURIComponent(database)}`;
+  return result.toString();
 }

@@ -16,6 +16,8 @@ export interface StartTwilioMockOptions {
   /** OpenAPI document to serve (default: ../shared/twilio/twilio_api_v2010.json next to the project). */
   spec?: string;
   output?: Output;
+  /** Append the tool's own output to this file instead of the console (see SpawnOptions.logFile). */
+  logFile?: string;
   /** Startup limit; Prism parses the 1.8 MB spec first (about 10 s on a small machine). */
   timeoutMs?: number;
 }
@@ -38,6 +40,7 @@ export async function startTwilioMock(opts: StartTwilioMockOptions = {}): Promis
     command: executable,
     args: ['mock', '-h', LOCALHOST, '-p', String(port), spec],
     output: opts.output ?? 'quiet',
+    logFile: opts.logFile,
     stopTimeoutMs: 5000,
     quietWhileStopping: true,
   });

@@ -4,6 +4,8 @@
  * kills the whole group on stop.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 
 export type Output = 'inherit' | 'quiet';
@@ -20,6 +22,11 @@ export interface SpawnOptions {
   gid?: number;
   /** 'inherit' (default) prints prefixed lines; 'quiet' only keeps them for error messages. */
   output?: Output;
+  /**
+   * Append every output line (stdout and stderr, unprefixed) to this file instead of the console, whatever
+   * `output` says; the directory is created. The last lines are still kept for error messages.
+   */
+  logFile?: string;
   /** Signal sent by stop() (default SIGTERM). */
   stopSignal?: NodeJS.Signals;
   /** Send stopSignal to the whole process group (default true) or only to the child (e.g. postgres' postmaster). */
@@ -43,6 +50,8 @@ export interface ManagedProcess {
   readonly child: ChildProcess;
   /** Resolves when the process has exited (never rejects). */
   readonly exited: Promise<ExitInfo>;
+  /** Where the output goes when SpawnOptions.logFile was given. */
+  readonly logFile?: string;
   isRunning(): boolean;
   /** Last output lines, for error messages. */
   recentOutput(): string;
@@ -85,12 +94,21 @@ export function spawnProcess(opts: SpawnOptions): ManagedProcess {
 
   const recent: string[] = [];
   let stopping: Promise<void> | undefined;
+  let file: ReturnType<typeof createWriteStream> | undefined;
+  if (opts.logFile) {
+    mkdirSync(path.dirname(opts.logFile), { recursive: true });
+    file = createWriteStream(opts.logFile, { flags: 'a' });
+    // A failing log file must not take the orchestrator down; the error shows up in recentOutput().
+    file.on('error', (error) => recent.push(`log file error: ${error.message}`));
+    file.write(`--- ${new Date().toISOString()} ${opts.command} ${(opts.args ?? []).join(' ')}\n`);
+  }
   const pipe = (stream: NodeJS.ReadableStream, which: 'stdout' | 'stderr') => {
     const rl = createInterface({ input: stream, crlfDelay: Infinity });
     rl.on('line', (line) => {
       recent.push(line);
       if (recent.length > 200) recent.shift();
-      const muted = output === 'quiet' || (opts.quietWhileStopping === true && stopping !== undefined);
+      if (file && !file.writableEnded) file.write(`${line}\n`);
+      const muted = file !== undefined || output === 'quiet' || (opts.quietWhileStopping === true && stopping !== undefined);
       if (!muted) (which === 'stdout' ? process.stdout : process.stderr).write(`[${opts.name}] ${line}\n`);
       opts.onLine?.(line, which);
     });
@@ -112,12 +130,17 @@ export function spawnProcess(opts: SpawnOptions): ManagedProcess {
       resolve(exitInfo);
     });
   });
+  // After the pipes drained (close follows exit and the last 'line' events), so no line is lost.
+  child.once('close', () => {
+    file?.end();
+  });
 
   const proc: ManagedProcess = {
     name: opts.name,
     pid: child.pid ?? -1,
     child,
     exited,
+    ...(opts.logFile ? { logFile: opts.logFile } : {}),
     isRunning: () => exitInfo === undefined,
     recentOutput: () => recent.slice(-40).join('\n'),
     stop() {
@@ -161,7 +184,7 @@ export function spawnProcess(opts: SpawnOptions): ManagedProcess {
 export async function raceWithExit<T>(proc: ManagedProcess, ready: Promise<T>): Promise<T> {
   const failed = proc.exited.then((info) => {
     throw new Error(
-      `${proc.name} exited before it was ready (${info.signal ?? `exit code ${info.code}`}). Last output:\n${proc.recentOutput()}`,
+      `${proc.name} exited before it was ready (${info.signal ?? `exit code ${info.code}`}).${proc.logFile ? ` Full log: ${proc.logFile}.` : ''} Last output:\n${proc.recentOutput()}`,
     );
   });
   return Promise.race([ready, failed]);

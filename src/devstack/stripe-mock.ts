@@ -8,6 +8,8 @@ export interface StartStripeMockOptions {
   /** Path to stripe-mock; resolved (and installed if needed) via resolveTool when omitted. */
   executable?: string;
   output?: Output;
+  /** Append the tool's own output to this file instead of the console (see SpawnOptions.logFile). */
+  logFile?: string;
   log?: (msg: string) => void;
 }
 
@@ -37,6 +39,7 @@ export async function startStripeMock(opts: StartStripeMockOptions = {}): Promis
     // Without -https-addr it also binds HTTPS on [::]:12112, so two instances would collide.
     args: ['-http-addr', `${LOCALHOST}:${port}`, '-https-addr', `${LOCALHOST}:0`],
     output: opts.output,
+    logFile: opts.logFile,
     stopTimeoutMs: 5000,
   });
   const url = `http://${LOCALHOST}:${port}`;

@@ -19,11 +19,15 @@ export interface StartTemporalOptions {
   dbFile?: string;
   /** Disable the Web UI (tests). */
   headless?: boolean;
+  /** Remote codec endpoint the Web UI decodes payloads with (`--ui-codec-endpoint`), e.g. http://localhost:3000/codec. */
+  uiCodecEndpoint?: string;
   /** Namespace to wait for (default `default`, which always exists); others are created at launch. */
   namespace?: string;
   /** Path to the `temporal` CLI; resolved (and installed if needed) via resolveTool when omitted. */
   executable?: string;
   output?: Output;
+  /** Append the tool's own output to this file instead of the console (see SpawnOptions.logFile). */
+  logFile?: string;
   log?: (msg: string) => void;
   /** How long to wait for the server to become usable (default 90s). */
   startTimeoutMs?: number;
@@ -43,11 +47,12 @@ export interface RunningTemporal {
 }
 
 /** CLI args for `temporal server start-dev`, exported for inspection in tests. */
-export function temporalDevServerArgs(o: { port: number; uiPort?: number; dbFile?: string; namespace: string }): string[] {
+export function temporalDevServerArgs(o: { port: number; uiPort?: number; dbFile?: string; namespace: string; uiCodecEndpoint?: string }): string[] {
   const args = ['server', 'start-dev', '--ip', LOCALHOST, '--port', String(o.port), '--namespace', 'default'];
   if (o.namespace !== 'default') args.push('--namespace', o.namespace);
   if (o.uiPort === undefined) args.push('--headless');
   else args.push('--ui-port', String(o.uiPort), '--ui-disable-news-fetch');
+  if (o.uiPort !== undefined && o.uiCodecEndpoint) args.push('--ui-codec-endpoint', o.uiCodecEndpoint);
   if (o.dbFile) args.push('--db-filename', o.dbFile);
   for (const { name, type } of SEARCH_ATTRIBUTE_DEFINITIONS) args.push('--search-attribute', `${name}=${type}`);
   args.push('--log-level', 'warn');
@@ -107,9 +112,10 @@ export async function startTemporalDevServer(opts: StartTemporalOptions = {}): P
   const proc = spawnProcess({
     name: 'temporal',
     command: executable,
-    args: temporalDevServerArgs({ port, uiPort, dbFile, namespace }),
+    args: temporalDevServerArgs({ port, uiPort, dbFile, namespace, uiCodecEndpoint: opts.uiCodecEndpoint }),
     env,
     output: opts.output,
+    logFile: opts.logFile,
     stopSignal: 'SIGTERM',
     stopTimeoutMs: 20_000,
     quietWhileStopping: true,

@@ -1,18 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Client } from '@temporalio/client';
-import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import helmet from 'helmet';
 import type Stripe from 'stripe';
 import type { Config } from '../config.js';
 import type { Db } from '../db/connection.js';
-import type { Logger } from '../logger.js';
+import { maskText, type Logger } from '../logger.js';
 import { createStripeClient } from '../stripe/client.js';
 import { isTemporalUnavailable } from '../temporal/errors.js';
 import { createAuthenticator } from './auth.js';
 import { buildOpenApiDocument, DOCS_HTML, DOCS_JS } from './openapi.js';
 import { HttpProblem } from './problem.js';
 import { writeRateLimit } from './rate-limit.js';
+import { isDeadlineExceeded, isStripeUnavailable, temporalAnswers } from './upstream.js';
 import { adminRoutes } from './routes/admin.js';
 import { connectRoutes } from './routes/connect.js';
 import { creditRoutes } from './routes/credits.js';
@@ -25,6 +26,7 @@ import { recoveryRoutes } from './routes/recoveries.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
 import { transactionRoutes } from './routes/transactions.js';
 import { healthRoutes } from './routes/health.js';
+import { codecRoutes } from './routes/codec.js';
 import { STRIPE_WEBHOOK_PATH, stripeWebhookHandlers } from './routes/webhooks.js';
 import { twilioWebhookRouter, unsubscribeRouter } from './routes/messaging-webhooks.js';
 
@@ -58,38 +60,79 @@ const requestContext =
     res.locals.log = requestLog;
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      requestLog.info({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms) }, 'request');
+      // Never the query string; a card number or an address typed into a path is masked.
+      requestLog.info({ method: req.method, path: maskText(req.path), status: res.statusCode, ms: Math.round(ms) }, 'request');
     });
     next();
   };
 
+/**
+ * Unreachable, restarting, or too slow: 57014 is query_canceled (statement_timeout), "Query read timeout" the
+ * client-side query_timeout (a frozen server), "timeout exceeded when trying to connect" no free slot or no
+ * connection within DATABASE_CONNECT_TIMEOUT_MS (src/db/connection.ts).
+ */
 function isDatabaseUnavailable(error: unknown): boolean {
   const code = (error as { code?: unknown } | undefined)?.code;
   return (
-    (typeof code === 'string' && (code.startsWith('08') || code === '57P01' || code === '57P03' || code === 'ECONNREFUSED')) ||
-    (error instanceof Error && /timeout exceeded when trying to connect|Connection terminated/i.test(error.message))
+    (typeof code === 'string' && (code.startsWith('08') || code === '57P01' || code === '57P03' || code === '57014' || code === 'ECONNREFUSED')) ||
+    (error instanceof Error && /timeout exceeded when trying to connect|Connection terminated|Query read timeout/i.test(error.message))
   );
 }
 
-/** Every error leaves as RFC 9457 problem details; unexpected ones are logged with the request id. */
-const problemHandler: ErrorRequestHandler = (error, req, res, _next) => {
-  const log = (res.locals.log as Logger | undefined) ?? undefined;
-  let problem: HttpProblem;
-  if (error instanceof HttpProblem) problem = error;
-  else if (error?.type === 'entity.parse.failed') problem = new HttpProblem(400, 'invalid_json', 'The request body is not valid JSON.');
-  else if (error?.type === 'entity.too.large') problem = new HttpProblem(413, 'payload_too_large', 'The request body is too large.');
-  else if (error?.type === 'encoding.unsupported' || error?.type === 'charset.unsupported') {
-    problem = new HttpProblem(415, 'unsupported_encoding', 'The request body encoding is not supported.');
-  } else if (isTemporalUnavailable(error)) {
-    log?.warn({ err: error }, 'Temporal unavailable');
-    problem = new HttpProblem(503, 'temporal_unavailable', 'The workflow engine is unreachable; retry shortly.', { headers: { 'Retry-After': '5' } });
-  } else if (isDatabaseUnavailable(error)) {
-    log?.warn({ err: error }, 'database unavailable');
-    problem = new HttpProblem(503, 'database_unavailable', 'The database is unreachable; retry shortly.', { headers: { 'Retry-After': '5' } });
-  } else {
-    log?.error({ err: error }, 'unhandled error');
-    problem = new HttpProblem(500, 'internal_error', 'An unexpected error occurred.');
+/** A body-parser failure reading the bytes (corrupt gzip/deflate/br data, a body shorter than its Content-Length). */
+function isUndecodableBody(error: unknown): boolean {
+  const { status, code, type } = (error ?? {}) as { status?: unknown; code?: unknown; type?: unknown };
+  return status === 400 && ((typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('ERR__'))) || type === 'request.size.invalid');
+}
+
+const retryLater = { headers: { 'Retry-After': '5' } };
+
+/** The problem for an error; only a deadline needs I/O (is Temporal there at all?). */
+async function problemFor(error: unknown, temporal: Client, log: Logger | undefined): Promise<HttpProblem> {
+  const body = error as { type?: unknown } | undefined;
+  if (error instanceof HttpProblem) return error;
+  if (body?.type === 'entity.parse.failed') return new HttpProblem(400, 'invalid_json', 'The request body is not valid JSON.');
+  if (body?.type === 'entity.too.large') return new HttpProblem(413, 'payload_too_large', 'The request body is too large.');
+  if (body?.type === 'encoding.unsupported' || body?.type === 'charset.unsupported') {
+    return new HttpProblem(415, 'unsupported_encoding', 'The request body encoding is not supported.');
   }
+  if (isUndecodableBody(error)) return new HttpProblem(400, 'invalid_body_encoding', 'The request body could not be decoded as its Content-Encoding and charset say.');
+  if (isStripeUnavailable(error)) {
+    log?.warn({ err: error }, 'Stripe unavailable');
+    return new HttpProblem(503, 'stripe_unavailable', 'Stripe is unreachable or did not answer in time; retry shortly.', retryLater);
+  }
+  if (isDeadlineExceeded(error)) {
+    if (await temporalAnswers(temporal)) {
+      log?.warn({ err: error }, 'deadline exceeded with Temporal reachable');
+      return new HttpProblem(503, 'upstream_timeout', 'The operation did not finish in time (it may still complete); retry shortly.', retryLater);
+    }
+    log?.warn({ err: error }, 'Temporal unavailable');
+    return new HttpProblem(503, 'temporal_unavailable', 'The workflow engine is unreachable; retry shortly.', retryLater);
+  }
+  if (isTemporalUnavailable(error)) {
+    log?.warn({ err: error }, 'Temporal unavailable');
+    return new HttpProblem(503, 'temporal_unavailable', 'The workflow engine is unreachable; retry shortly.', retryLater);
+  }
+  if (isDatabaseUnavailable(error)) {
+    log?.warn({ err: error }, 'database unavailable');
+    return new HttpProblem(503, 'database_unavailable', 'The database is unreachable; retry shortly.', retryLater);
+  }
+  log?.error({ err: error }, 'unhandled error');
+  return new HttpProblem(500, 'internal_error', 'An unexpected error occurred.');
+}
+
+/** Every error leaves as RFC 9457 problem details; unexpected ones are logged with the request id. */
+const problemHandler =
+  (temporal: Client): ErrorRequestHandler =>
+  (error, req, res, _next) => {
+    const log = (res.locals.log as Logger | undefined) ?? undefined;
+    void problemFor(error, temporal, log)
+      .catch(() => new HttpProblem(500, 'internal_error', 'An unexpected error occurred.'))
+      .then((problem) => sendProblem(problem, req, res));
+  };
+
+function sendProblem(problem: HttpProblem, req: Request, res: Response): void {
+  if (res.headersSent) return;
   const { errors, headers, ...extra } = problem.extra;
   for (const [name, value] of Object.entries(headers ?? {})) res.setHeader(name, value);
   res
@@ -106,7 +149,7 @@ const problemHandler: ErrorRequestHandler = (error, req, res, _next) => {
       ...(errors ? { errors } : {}),
       ...extra,
     });
-};
+}
 
 export function createApp({ config, db, temporal, log, stripe = createStripeClient(config), version = '0.1.0' }: GatewayDeps): express.Express {
   const app = express();
@@ -124,6 +167,8 @@ export function createApp({ config, db, temporal, log, stripe = createStripeClie
   app.use(unsubscribeRouter({ config, db, log }));
 
   app.use(healthRoutes({ db, temporal, version, timeoutMs: 2_000 }));
+  // Temporal UI/CLI payload codec (admin only, CORS for the UI): before express.json, it parses its own larger bodies.
+  app.use(codecRoutes({ config, db }));
 
   app.use(express.json({ limit: config.BODY_LIMIT, strict: true }));
   const authenticate = createAuthenticator(db, config);
@@ -154,6 +199,6 @@ export function createApp({ config, db, temporal, log, stripe = createStripeClie
   });
 
   app.use((req, _res, next) => next(new HttpProblem(404, 'route_not_found', `No route for ${req.method} ${req.path}.`)));
-  app.use(problemHandler);
+  app.use(problemHandler(temporal));
   return app;
 }

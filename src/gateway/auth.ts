@@ -88,6 +88,14 @@ export function resolveAccountId(principal: Principal, requested: string | undef
   return requested ?? 'default';
 }
 
+/**
+ * An end user: a JWT caller that is not an admin. End users see only the objects they own (their orders, wallet,
+ * top-ups, subscriptions, linked invoices) and get 404 for everyone else's; API keys and JWT admins are back office.
+ */
+export function isEndUser(principal: Principal): principal is Principal & { kind: 'jwt'; userId: string } {
+  return principal.kind === 'jwt' && principal.role !== 'admin';
+}
+
 /** Back-office writes (invoices, refunds): servers holding an API key, or admin users; never end users. */
 export function requireBackOffice() {
   return (_req: Request, res: Response, next: NextFunction): void => {

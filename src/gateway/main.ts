@@ -1,12 +1,12 @@
 import { loadConfigOrExit } from '../config.js';
-import { createDb } from '../db/connection.js';
+import { appDbOptions, createDb } from '../db/connection.js';
 import { createLogger } from '../logger.js';
 import { createTemporalClient } from '../temporal/connection.js';
 import { createApp } from './app.js';
 
 const config = loadConfigOrExit();
 const log = createLogger(config.LOG_LEVEL, 'gateway');
-const db = createDb(config.DATABASE_URL);
+const db = createDb(config.DATABASE_URL, appDbOptions(config));
 const temporal = createTemporalClient(config);
 const app = createApp({ config, db, temporal, log });
 

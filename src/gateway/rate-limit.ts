@@ -3,9 +3,14 @@ import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import type { Principal } from './auth.js';
 import { HttpProblem } from './problem.js';
 
+const writeLimiters = new WeakSet<RequestHandler>();
+
+/** Whether a route's middleware is a write budget (its OpenAPI operation then documents 429). */
+export const isWriteRateLimit = (handler: RequestHandler): boolean => writeLimiters.has(handler);
+
 /** Per-tenant write budget; runs after authentication so one tenant cannot starve another behind a shared IP. */
 export function writeRateLimit(perMinute: number): RequestHandler {
-  return rateLimit({
+  const limiter = rateLimit({
     windowMs: 60_000,
     limit: perMinute,
     standardHeaders: 'draft-8',
@@ -24,4 +29,6 @@ export function writeRateLimit(perMinute: number): RequestHandler {
       );
     },
   });
+  writeLimiters.add(limiter);
+  return limiter;
 }

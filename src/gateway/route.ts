@@ -7,7 +7,11 @@ import type { Db } from '../db/connection.js';
 import type { ZodType } from 'zod';
 import { z } from './zod.js';
 import type { Principal } from './auth.js';
-import { fieldErrors, problems } from './problem.js';
+import { commonResponses } from './openapi.js';
+import { createHash } from 'node:crypto';
+import { claimIdempotencyKey, releaseIdempotencyKey } from '../db/idempotency-keys.js';
+import { problemCodeOf } from './inputs.js';
+import { fieldErrors, HttpProblem, problems } from './problem.js';
 
 /** What every route module receives from createApp. */
 export interface RouteDeps {
@@ -43,6 +47,11 @@ export interface RouteSpec<B extends ZodType, Q extends ZodType, P extends ZodTy
   middleware?: RequestHandler[];
   /** No API key or token (e.g. a browser redirect authenticated by a signed parameter). */
   public?: boolean;
+  /**
+   * The route honours Idempotency-Key (give `headers: idempotencyHeaders(...)` too): the key is bound to the first
+   * request's hash, and the same key with another request answers 422 idempotency_key_reused before the handler runs.
+   */
+  idempotency?: { db: Db };
 }
 
 const problemSchema = z
@@ -52,6 +61,7 @@ const problemSchema = z
     status: z.number().int(),
     code: z.string(),
     detail: z.string(),
+    instance: z.string().optional(),
     request_id: z.string(),
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
   })
@@ -70,9 +80,33 @@ export const jsonResponse = (description: string, schema: ZodType) => ({
 function parse<T extends ZodType>(schema: T | undefined, value: unknown, where: string): z.infer<T> {
   if (!schema) return value as z.infer<T>;
   const result = schema.safeParse(value ?? {});
-  if (!result.success) throw problems.validation(fieldErrors(result.error, where));
+  if (!result.success) {
+    const errors = fieldErrors(result.error, where);
+    const code = problemCodeOf(result.error);
+    if (code) throw new HttpProblem(400, code, errors.map((error) => `${error.field}: ${error.message}`).join('; '), { errors });
+    throw problems.validation(errors);
+  }
   return result.data;
 }
+
+/** JSON with object keys sorted, so equal requests hash equally whatever the key order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    return `{${entries
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export function requestHash(method: string, path: string, params: unknown, body: unknown): string {
+  return createHash('sha256').update(canonical({ method, path, params, body })).digest('hex');
+}
+
+const keyReused = () => new HttpProblem(422, 'idempotency_key_reused', 'This Idempotency-Key was already used with a different request.');
 
 /**
  * One definition feeds both the router and the OpenAPI document, so the docs cannot drift from what the
@@ -96,11 +130,13 @@ export function addRoute<B extends ZodType = ZodType<unknown>, Q extends ZodType
       ...(spec.params ? { params: spec.params as unknown as z.ZodObject } : {}),
       ...(spec.headers ? { headers: spec.headers } : {}),
     },
-    responses: spec.responses,
+    responses: commonResponses(spec, spec.responses, problemResponse),
   });
   const expressPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
   router[spec.method](expressPath, ...(spec.middleware ?? []), async (req: Request, res: Response, next: NextFunction) => {
+    let claimed: Parameters<typeof releaseIdempotencyKey>[1] | undefined;
     try {
+      const headers = parse(spec.headers, req.headers, 'headers') as Record<string, unknown>;
       const validated = {
         params: parse(spec.params, req.params, 'params'),
         query: parse(spec.query, req.query, 'query'),
@@ -108,8 +144,25 @@ export function addRoute<B extends ZodType = ZodType<unknown>, Q extends ZodType
         principal: res.locals.principal as Principal,
         raw: req,
       };
+      const key = headers['idempotency-key'];
+      if (spec.idempotency && typeof key === 'string' && validated.principal) {
+        const claim = {
+          tenantId: validated.principal.tenantId,
+          // A JWT user's keys are their own: another user of the tenant can neither replay nor block them.
+          scope: `${spec.method} ${spec.path}${validated.principal.kind === 'jwt' ? ` user:${validated.principal.userId}` : ''}`,
+          key,
+          requestHash: requestHash(spec.method, spec.path, validated.params, validated.body),
+        };
+        const outcome = await claimIdempotencyKey(spec.idempotency.db, claim);
+        if (outcome === 'other_request') throw keyReused();
+        if (outcome === 'first_use') claimed = claim;
+      }
       await handler(validated, res);
     } catch (error) {
+      // Refused as invalid before doing anything: the key stays free for the corrected request.
+      if (claimed && spec.idempotency && error instanceof HttpProblem && error.status === 400) {
+        await releaseIdempotencyKey(spec.idempotency.db, claimed).catch(() => undefined);
+      }
       next(error);
     }
   });

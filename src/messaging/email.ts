@@ -4,7 +4,7 @@
  */
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type { Config } from '../config.js';
-import type { Logger } from '../logger.js';
+import { pseudonym, type Logger } from '../logger.js';
 import type { RenderedEmail } from './types.js';
 
 export interface Mailer {
@@ -34,7 +34,7 @@ export function createMailer(config: Pick<Config, 'SMTP_URL' | 'MAIL_FROM'>, log
     from: config.MAIL_FROM,
     async send(message) {
       const info = await transport.sendMail(message);
-      log?.info({ to: message.to, subject: message.subject, messageId: info.messageId }, 'SMTP_URL not set: email logged, not sent');
+      log?.info({ to: typeof message.to === 'string' ? pseudonym(message.to, 'email') : '[redacted]', subject: message.subject, messageId: info.messageId }, 'SMTP_URL not set: email not sent');
       log?.debug({ text: message.text }, 'email text');
       return { messageId: info.messageId };
     },

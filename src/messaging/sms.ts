@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import twilio from 'twilio';
 import type { Config } from '../config.js';
-import type { Logger } from '../logger.js';
+import { pseudonym, type Logger } from '../logger.js';
 
 type RequestClientOptions<TData> = import('twilio/lib/base/RequestClient.js').RequestOptions<TData>;
 type TwilioResponse<TData> = import('twilio/lib/http/response.js').default<TData>;
@@ -86,7 +86,9 @@ export function createSmsSender(config: TwilioConfig, log?: Logger): SmsSender {
       kind: 'log',
       async send(message) {
         const sid = `SMlog${randomBytes(15).toString('hex')}`;
-        log?.info({ to: message.to, body: message.body, sid }, 'Twilio not configured: SMS logged, not sent');
+        // No personal data at info: the number as a pseudonym, the text only at debug (local troubleshooting).
+        log?.info({ to: pseudonym(message.to, 'phone'), chars: message.body.length, sid }, 'Twilio not configured: SMS not sent');
+        log?.debug({ sid, body: message.body }, 'SMS text');
         return sid;
       },
     };

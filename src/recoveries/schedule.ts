@@ -39,7 +39,7 @@ export const recoveryScheduleSchema = z
     expiryDays: z.number().int().min(1).max(365),
   })
   .strict()
-  .refine((schedule) => schedule.steps[schedule.steps.length - 1]!.offsetMinutes < schedule.expiryDays * 24 * 60, {
+  .refine((schedule) => schedule.steps.length === 0 || schedule.steps[schedule.steps.length - 1]!.offsetMinutes < schedule.expiryDays * 24 * 60, {
     message: 'every step must fall before the campaign expires',
     path: ['steps'],
   });

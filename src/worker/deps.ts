@@ -6,6 +6,7 @@ import type { Db } from '../db/connection.js';
 import type { Logger } from '../logger.js';
 import { createMessenger } from '../messaging/messenger.js';
 import { createStripeClient } from '../stripe/client.js';
+import { temporalDataConverter } from '../temporal/codec/index.js';
 
 /** Everything activities need, built once per worker from configuration. */
 export function createActivityDeps(config: Config, db: Db, connection: NativeConnection, log?: Logger): ActivityDeps & { close(): void } {
@@ -13,8 +14,9 @@ export function createActivityDeps(config: Config, db: Db, connection: NativeCon
   return {
     db,
     stripe: createStripeClient(config),
-    // The worker's own connection doubles as a client for activities that start or signal workflows.
-    temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
+    // The worker's own connection doubles as a client for activities that start or signal workflows. createWorker
+    // gives the worker this client's data converter, so both encrypt payloads with TEMPORAL_PAYLOAD_KEYS.
+    temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: temporalDataConverter(config) }),
     messaging,
     publicBaseUrl: config.PUBLIC_BASE_URL,
     ...(config.FRONTEND_BASE_URL ? { frontendBaseUrl: config.FRONTEND_BASE_URL } : {}),

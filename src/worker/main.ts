@@ -1,6 +1,6 @@
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfigOrExit } from '../config.js';
-import { createDb } from '../db/connection.js';
+import { appDbOptions, createDb } from '../db/connection.js';
 import { createLogger } from '../logger.js';
 import { connectionOptions } from '../temporal/connection.js';
 import { createWorker } from './create-worker.js';
@@ -8,7 +8,7 @@ import { createActivityDeps } from './deps.js';
 
 const config = loadConfigOrExit();
 const log = createLogger(config.LOG_LEVEL, 'worker');
-const db = createDb(config.DATABASE_URL);
+const db = createDb(config.DATABASE_URL, appDbOptions(config));
 const connection = await NativeConnection.connect(connectionOptions(config));
 const deps = createActivityDeps(config, db, connection, log);
 const worker = await createWorker({

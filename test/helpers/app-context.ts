@@ -4,10 +4,13 @@ import type { Server } from 'node:http';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import pg from 'pg';
+import type { DestinationStream } from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createApiKey } from '../../src/db/api-keys.js';
-import { createDb, type Db } from '../../src/db/connection.js';
+import { appDbOptions, createDb, type CreateDbOptions, type Db } from '../../src/db/connection.js';
 import { migrateDb } from '../../src/db/migrate.js';
+import { grantApplicationRole } from '../../src/db/roles.js';
+import { roleUrl } from '../../src/devstack/postgres.js';
 import { ensureTenant } from '../../src/db/tenants.js';
 import { createApp } from '../../src/gateway/app.js';
 import { createLogger } from '../../src/logger.js';
@@ -24,27 +27,41 @@ try {
   // Already installed in this process by an earlier test file.
 }
 
-/** A fresh, migrated database per test file, so files never see each other's rows. */
-export async function createTestDatabase(): Promise<{ url: string; db: Db }> {
+/**
+ * A fresh, migrated database per test file, so files never see each other's rows. Least privilege as in
+ * production: the database is owned by the owner role, migrated as it, and the application role is granted its
+ * privileges (src/db/roles.ts). `url`/`db` are the application role's (what the gateway and worker use);
+ * `ownerUrl` is for the rare test that needs the owner's powers (connect with createDb(ownerUrl) explicitly).
+ */
+export async function createTestDatabase(options: CreateDbOptions = {}): Promise<{ url: string; db: Db; ownerUrl: string }> {
   const stack = getStack();
+  const { owner, app } = stack.postgresRoles;
   const name = `test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: stack.postgresAdminUrl });
   await admin.connect();
   try {
-    await admin.query(`create database ${name}`);
+    await admin.query(`create database ${name} owner ${admin.escapeIdentifier(owner.name)}`);
   } finally {
     await admin.end();
   }
-  const url = new URL(stack.postgresAdminUrl);
-  url.pathname = `/${name}`;
-  const db = createDb(url.toString());
-  await migrateDb(db);
-  return { url: url.toString(), db };
+  const ownerUrl = roleUrl(stack.postgresAdminUrl, owner, name);
+  const url = roleUrl(stack.postgresAdminUrl, app, name);
+  const ownerDb = createDb(ownerUrl, { max: 1, statementTimeoutMs: 0 });
+  try {
+    await migrateDb(ownerDb);
+    await grantApplicationRole(ownerDb, app.name);
+  } finally {
+    await ownerDb.destroy();
+  }
+  return { url, db: createDb(url, options), ownerUrl };
 }
 
 export interface TestApp {
   config: Config;
+  /** Connected as the application role, like the gateway and the worker. */
   db: Db;
+  /** The test database as its owner role (migrations' powers), for tests that must bypass the app's privileges. */
+  ownerUrl: string;
   baseUrl: string;
   temporal: Client;
   keys: { t1Admin: string; t1Member: string; t2Admin: string };
@@ -54,18 +71,28 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function createTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  /**
+   * Where the gateway's and the worker's pino lines go (LOG_LEVEL then defaults to info instead of silent);
+   * without it the worker gets no logger, as before.
+   */
+  logDestination?: DestinationStream;
+}
+
+export async function createTestApp(overrides: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const stack = getStack();
-  const { url, db } = await createTestDatabase();
+  const { url, ownerUrl, db: setupDb } = await createTestDatabase();
+  await setupDb.destroy(); // unused: the app's pool gets the configured timeouts below
   const config = loadConfig({
     ...stack.env,
     DATABASE_URL: url,
     TEMPORAL_TASK_QUEUE: `test-${randomBytes(6).toString('hex')}`,
     ALLOWED_FRONTEND_ORIGINS: FRONTEND_ORIGIN,
     ACTIVITY_RETRY_BACKOFF: '1s,2s,5s',
-    LOG_LEVEL: process.env.TEST_APP_LOGS ? 'debug' : 'silent',
+    LOG_LEVEL: process.env.TEST_APP_LOGS ? 'debug' : options.logDestination ? 'info' : 'silent',
     ...overrides,
   });
+  const db = createDb(config.DATABASE_URL, appDbOptions(config));
   await ensureTenant(db, { id: 't1', name: 'Tenant one' });
   await ensureTenant(db, { id: 't2', name: 'Tenant two' });
   const keys = {
@@ -74,7 +101,7 @@ export async function createTestApp(overrides: Record<string, string> = {}): Pro
     t2Admin: (await createApiKey(db, { tenantId: 't2', name: 'test admin', role: 'admin' })).key,
   };
 
-  const log = createLogger(config.LOG_LEVEL);
+  const log = createLogger(config.LOG_LEVEL, 'payments', options.logDestination);
   const temporal = createTemporalClient(config);
   const connection = temporal.connection;
   const server: Server = await new Promise((resolve) => {
@@ -86,7 +113,8 @@ export async function createTestApp(overrides: Record<string, string> = {}): Pro
 
   async function startWorker(): Promise<void> {
     const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-    const deps = createActivityDeps(config, db, nativeConnection);
+    const workerLog = options.logDestination ? createLogger(config.LOG_LEVEL, 'worker', options.logDestination) : undefined;
+    const deps = createActivityDeps(config, db, nativeConnection, workerLog);
     const worker = await createWorker({
       connection: nativeConnection,
       namespace: config.TEMPORAL_NAMESPACE,
@@ -110,6 +138,7 @@ export async function createTestApp(overrides: Record<string, string> = {}): Pro
   return {
     config,
     db,
+    ownerUrl,
     baseUrl,
     temporal,
     keys,

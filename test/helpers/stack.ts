@@ -12,6 +12,8 @@ export interface StackInfo {
   databaseUrl: string;
   /** postgres:// URL of the `postgres` maintenance database, for CREATE DATABASE per test file. */
   postgresAdminUrl: string;
+  /** LOGIN roles created in the cluster: test databases are owned by `owner`; apps connect as `app` (createTestDatabase). */
+  postgresRoles: { owner: { name: string; password: string }; app: { name: string; password: string } };
   /** host:port of a headless Temporal dev server with SEARCH_ATTRIBUTE_DEFINITIONS registered. */
   temporalAddress: string;
   temporalNamespace: string;

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb } from '../../src/db/connection.js';
 import { api, createTestApp, FRONTEND_ORIGIN, type ApiResponse, type TestApp } from '../helpers/app-context.js';
 
 const JWT_SECRET = 'test-jwt-secret-with-enough-entropy-0123456789';
@@ -111,10 +112,17 @@ describe('credits API', () => {
 
   it('keeps the ledger append-only in the database itself', async () => {
     await grant('wallet-audit', 10);
-    await expect(sql`update credit_ledger set amount = 999999`.execute(app.db)).rejects.toThrow(/append-only/);
-    await expect(sql`delete from credit_ledger`.execute(app.db)).rejects.toThrow(/append-only/);
-    await expect(sql`truncate credit_ledger`.execute(app.db)).rejects.toThrow(/append-only/);
-    await expect(sql`update credit_balances set balance = -1`.execute(app.db)).rejects.toThrow(/check constraint/);
+    // The app's role has no privilege to try (test/integration/least-privilege.test.ts); even the owner is stopped by the triggers.
+    await expect(sql`update credit_ledger set amount = 999999`.execute(app.db)).rejects.toThrow(/permission denied/);
+    const owner = createDb(app.ownerUrl, { max: 1 });
+    try {
+      await expect(sql`update credit_ledger set amount = 999999`.execute(owner)).rejects.toThrow(/append-only/);
+      await expect(sql`delete from credit_ledger`.execute(owner)).rejects.toThrow(/append-only/);
+      await expect(sql`truncate credit_ledger`.execute(owner)).rejects.toThrow(/append-only/);
+      await expect(sql`update credit_balances set balance = -1`.execute(owner)).rejects.toThrow(/check constraint/);
+    } finally {
+      await owner.destroy();
+    }
   });
 
   it("answers 404 for another tenant's top-up and never shows its balance", async () => {

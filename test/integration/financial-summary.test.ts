@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb } from '../../src/db/connection.js';
 import { appendLedgerEntry } from '../../src/db/ledger.js';
 import { api, createTestApp, type TestApp } from '../helpers/app-context.js';
 
@@ -39,7 +40,13 @@ async function seed(): Promise<void> {
     ('t1', 'invoice:d', 'invoice', 'd', 700, 'eur', 'paid', 700, ${outOfRange})`.execute(db);
   await appendLedgerEntry(db, { tenantId: 't1', accountId: 'a', currency: 'usd', kind: 'top_up', amount: 1500, sourceKey: 'top_up:x' });
   await appendLedgerEntry(db, { tenantId: 't1', accountId: 'a', currency: 'usd', kind: 'spend', amount: -500, sourceKey: 'spend:x' });
-  await sql`update credit_balances set updated_at = now()`.execute(db);
+  // credit_balances is written only by the ledger's trigger: the app's role may not, the owner may.
+  const owner = createDb(app.ownerUrl, { max: 1 });
+  try {
+    await sql`update credit_balances set updated_at = now()`.execute(owner);
+  } finally {
+    await owner.destroy();
+  }
 }
 
 beforeAll(async () => {

@@ -268,12 +268,15 @@ describe('invoice import (real Temporal, PostgreSQL, a paging Stripe stand-in)',
     expect((await api(app, 'GET', '/v1/invoices/imports/nope', { key: app.keys.t1Admin })).status).toBe(400);
   });
 
-  it('the same Idempotency-Key and since find the same import; bad input is a 400', async () => {
+  it('the same Idempotency-Key and since find the same import; another since with it is a 422; bad input is a 400', async () => {
     const since = new Date((BASE - 24 * 3600) * 1000).toISOString();
     const headers = { 'idempotency-key': 'backfill-1' };
     const first = await startImport(app.keys.t1Admin, { since }, headers);
     expect(await startImport(app.keys.t1Admin, { since }, headers)).toBe(first);
-    expect(await startImport(app.keys.t1Admin, { since: '2020-01-01' }, headers)).not.toBe(first);
+    // The same key with another since is another request: refused (issue 10), not a second import.
+    const reused = await api(app, 'POST', '/v1/invoices/imports', { key: app.keys.t1Admin, body: { since: '2020-01-01' }, headers });
+    expect(reused.status).toBe(422);
+    expect(reused.body.code).toBe('idempotency_key_reused');
     expect(await finished(first)).toMatchObject({ status: 'completed', imported: 0, skipped: 15 });
     // A finished import is found again, not restarted.
     expect(await startImport(app.keys.t1Admin, { since }, headers)).toBe(first);

@@ -110,9 +110,12 @@ describe('order payments and refunds (real Temporal, PostgreSQL, stripe-mock)', 
     const partial = await refund(paymentId, { amount: 400, reason: 'requested_by_customer', note: 'damaged' }, 'refund-1');
     expect(partial.status).toBe(201);
     expect(partial.body).toMatchObject({ order_id: orderId, payment_id: paymentId, amount: 400, currency: 'usd' });
-    const replay = await refund(paymentId, { amount: 400, reason: 'requested_by_customer' }, 'refund-1');
+    const replay = await refund(paymentId, { amount: 400, reason: 'requested_by_customer', note: 'damaged' }, 'refund-1');
     expect(replay.status).toBe(200);
     expect(replay.body.id).toBe(partial.body.id);
+    const reused = await refund(paymentId, { amount: 300, reason: 'requested_by_customer' }, 'refund-1');
+    expect(reused.status).toBe(422);
+    expect(reused.body.code).toBe('idempotency_key_reused');
 
     const over = await refund(paymentId, { amount: 601, reason: 'requested_by_customer' }, 'refund-2');
     expect(over.status).toBe(409);
@@ -169,5 +172,37 @@ describe('order payments and refunds (real Temporal, PostgreSQL, stripe-mock)', 
     const state = (await order(orderId)).body;
     expect(state).toMatchObject({ status: 'paid', refunded_amount: 0, refundable_amount: 2000 });
     expect(state.refunds[0].failure_reason).toBe('expired_or_canceled_card');
+  });
+  it('charge.refunded recomputes a refunded total that drifted in the database from the refunds themselves', async () => {
+    const { orderId, paymentId } = await paidOrder(3000, 'usd');
+    const partial = await refund(paymentId, { amount: 1000, reason: 'requested_by_customer' }, `drift-${orderId}`);
+    expect(partial.status).toBe(201);
+    // stripe-mock answers refunds as succeeded at once.
+    await waitFor(async () => ((await order(orderId)).body.refunded_amount === 1000 ? true : undefined), 'the refund to be recorded');
+    // A lost update (as concurrent refunds could cause before) leaves the stored total wrong.
+    await app.db
+      .withTables<{ orders: { tenant_id: string; id: string; refunded_total: number; status: string } }>()
+      .updateTable('orders')
+      .set({ refunded_total: 0, status: 'paid' })
+      .where('tenant_id', '=', 't1')
+      .where('id', '=', orderId)
+      .execute();
+    const charge = {
+      ...stripeFixture('charge'),
+      payment_intent: paymentId,
+      amount: 3000,
+      amount_captured: 3000,
+      amount_refunded: 1000,
+      currency: 'usd',
+      refunded: false,
+      metadata: { purpose: 'order', tenant_id: 't1', order_id: orderId },
+      refunds: null,
+    };
+    expect((await deliver(stripeEvent('charge.refunded', charge))).status).toBe(200);
+    const repaired = await waitFor(async () => {
+      const body = (await order(orderId)).body;
+      return body.refunded_amount === 1000 ? body : undefined;
+    }, 'the total to be repaired');
+    expect(repaired.status).toBe('partially_refunded');
   });
 });

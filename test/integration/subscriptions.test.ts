@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findSubscription, upsertSubscription } from '../../src/db/subscriptions.js';
 import { subscriptionWorkflowId } from '../../src/temporal/workflow-ids.js';
 import { api, createTestApp, FRONTEND_ORIGIN, waitFor, type TestApp } from '../helpers/app-context.js';
 import { signatureFor, stripeEvent, stripeFixture } from '../helpers/stripe-events.js';
@@ -189,5 +190,74 @@ describe('subscriptions end to end (real Temporal, PostgreSQL, stripe-mock)', ()
     expect(final.body.status).toBe('canceled');
     expect((await api(app, 'DELETE', `/v1/subscriptions/${subscriptionId}`, { key: app.keys.t1Admin })).status).toBe(409);
     expect(await usdBalance()).toBe(balanceBefore + 1000);
+  });
+  it('customer.subscription.created (incomplete) after .updated (active) of the same second leaves it active in the workflow and the database', async () => {
+    const subscriptionId = 'sub_it_same_second';
+    const second = Math.floor(Date.now() / 1000);
+    const updated = stripeEvent('customer.subscription.updated', subscriptionObject(subscriptionId), { created: second });
+    const created = stripeEvent('customer.subscription.created', subscriptionObject(subscriptionId, { status: 'incomplete' }), { created: second });
+    expect((await deliver(updated)).status).toBe(200);
+    expect((await deliver(created)).status).toBe(200);
+
+    const detail = await waitFor(async () => {
+      const response = await api(app, 'GET', `/v1/subscriptions/${subscriptionId}`, { key: app.keys.t1Admin });
+      return response.status === 200 && response.body.event_log.some((entry: any) => entry.event_id === created.id) ? response.body : undefined;
+    }, 'both subscription events applied');
+    expect(detail.status).toBe('active');
+    expect(detail.event_log.find((entry: any) => entry.event_id === created.id).outcome).toMatch(/^ignored/);
+    const summary = await api(app, 'GET', `/v1/subscriptions/${subscriptionId}/summary`, { key: app.keys.t1Admin });
+    expect(summary.body.status).toBe('active');
+    expect((await api(app, 'GET', '/v1/subscriptions?status=incomplete', { key: app.keys.t1Admin })).body.data.map((s: any) => s.id)).not.toContain(subscriptionId);
+
+    // The database refuses the regression by itself too (a late activity retry, a stale run).
+    const record = (await findSubscription(app.db, 't1', subscriptionId))!;
+    expect(record).toMatchObject({ status: 'active', statusAt: second });
+    const { createdAt: _c, updatedAt: _u, ...projection } = record;
+    await upsertSubscription(app.db, { ...projection, status: 'incomplete', statusAt: second });
+    await upsertSubscription(app.db, { ...projection, status: 'incomplete', statusAt: second + 60 });
+    await upsertSubscription(app.db, { ...projection, status: 'past_due', statusAt: second - 1 });
+    expect(await findSubscription(app.db, 't1', subscriptionId)).toMatchObject({ status: 'active', statusAt: second });
+    // Legitimate moves pass: newer past_due, then active again after a payment.
+    await upsertSubscription(app.db, { ...projection, status: 'past_due', statusAt: second + 1 });
+    expect(await findSubscription(app.db, 't1', subscriptionId)).toMatchObject({ status: 'past_due', statusAt: second + 1 });
+    await upsertSubscription(app.db, { ...projection, status: 'active', statusAt: second + 2 });
+    expect(await findSubscription(app.db, 't1', subscriptionId)).toMatchObject({ status: 'active', statusAt: second + 2 });
+  });
+
+  it('one invoice.payment_failed delivered many times at once is applied once: one payment-failure row', async () => {
+    const subscriptionId = 'sub_it_failure_burst';
+    const now = Math.floor(Date.now() / 1000);
+    expect((await deliver(stripeEvent('customer.subscription.created', subscriptionObject(subscriptionId), { created: now }))).status).toBe(200);
+    await waitFor(async () => ((await findSubscription(app.db, 't1', subscriptionId)) ? true : undefined), 'subscription recorded');
+
+    const invoice = { ...invoiceObject('in_it_burst', subscriptionId, 1), status: 'open', amount_paid: 0, attempt_count: 1 };
+    const failedEvent = stripeEvent('invoice.payment_failed', invoice, { created: now + 10 });
+    // A burst of redeliveries, and more while the first is still being applied.
+    const burst = Array.from({ length: 8 }, () => deliver(failedEvent));
+    for (let i = 0; i < 10; i++) {
+      burst.push(deliver(failedEvent));
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    expect((await Promise.all(burst)).map((response) => response.status)).toEqual(burst.map(() => 200));
+    const marker = stripeEvent('customer.subscription.updated', subscriptionObject(subscriptionId, { status: 'past_due' }), { created: now + 11 });
+    expect((await deliver(marker)).status).toBe(200);
+
+    const detail = await waitFor(async () => {
+      const response = await api(app, 'GET', `/v1/subscriptions/${subscriptionId}`, { key: app.keys.t1Admin });
+      return response.body.event_log?.some((entry: any) => entry.event_id === marker.id) ? response.body : undefined;
+    }, 'the burst and the marker event applied');
+    expect(detail.event_log.filter((entry: any) => entry.event_id === failedEvent.id)).toHaveLength(1);
+    expect(detail.payment_failures).toEqual([{ invoiceId: 'in_it_burst', at: now + 10, attemptCount: 1 }]);
+    expect(detail.status).toBe('past_due');
+    const rows = await app.db
+      .withTables<{ subscription_cycles: { tenant_id: string; invoice_id: string; status: string } }>()
+      .selectFrom('subscription_cycles')
+      .select('status')
+      .where('tenant_id', '=', 't1')
+      .where('invoice_id', '=', 'in_it_burst')
+      .execute();
+    expect(rows).toEqual([{ status: 'failed' }]);
+    const summary = await api(app, 'GET', `/v1/subscriptions/${subscriptionId}/summary`, { key: app.keys.t1Admin });
+    expect(summary.body).toMatchObject({ status: 'past_due', failed_invoices: 1 });
   });
 });

@@ -55,6 +55,32 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('migrates as the owner role and runs gateway and worker as a different, non-superuser application role', () => {
+    const user = (url: unknown) => new URL(String(url)).username;
+    const superuser = String(services.postgres!.environment?.POSTGRES_USER).replace(/^\$\{POSTGRES_USER:-(.*)\}$/, '$1');
+    const migrate = services.migrate!.environment ?? {};
+    const known = new Set(Object.keys(configSchema.shape));
+    for (const key of Object.keys(migrate)) expect(known.has(key), `migrate: ${key} is not in src/config.ts`).toBe(true);
+    const owner = user(migrate.DATABASE_MIGRATION_URL ?? migrate.DATABASE_URL);
+    expect(owner).not.toBe(superuser);
+    expect(migrate.DATABASE_MIGRATION_URL).toMatch(/^postgres(ql)?:\/\/[^@]+@postgres:5432\/payments$/);
+    for (const name of ['gateway', 'worker']) {
+      const app = user(services[name]!.environment?.DATABASE_URL);
+      expect(app, name).not.toBe(owner);
+      expect(app, name).not.toBe(superuser);
+      expect(services[name]!.environment?.DATABASE_URL, name).not.toContain('POSTGRES_USER'); // not the superuser
+      expect(services[name]!.environment?.DATABASE_MIGRATION_URL, name).toBeUndefined();
+    }
+    expect(String(migrate.DATABASE_APP_ROLE)).toBe(user(services.gateway!.environment?.DATABASE_URL));
+    // The roles come from the init SQL mounted into the postgres image's entrypoint directory.
+    const volumes = JSON.stringify((services.postgres as { volumes?: unknown }).volumes);
+    expect(volumes).toContain('/docker-entrypoint-initdb.d');
+    const initSql = readFileSync(path.join(root, 'docker/postgres-init/10-payments-roles.sql'), 'utf8');
+    for (const role of [owner, user(services.gateway!.environment?.DATABASE_URL)]) {
+      expect(initSql).toMatch(new RegExp(`create role ${role} with login nosuperuser nocreatedb nocreaterole`));
+    }
+  });
+
   it('registers every custom search attribute', () => {
     const setup = JSON.stringify(services['temporal-setup']);
     for (const { name } of SEARCH_ATTRIBUTE_DEFINITIONS) expect(setup).toContain(name);

@@ -56,6 +56,10 @@ function fakeActivities(options: { refundFails?: boolean } = {}) {
     async recordExternalRefund(input) {
       calls.push({ name: 'recordExternalRefund', input });
     },
+    async reconcileRefundTotals(input) {
+      calls.push({ name: 'reconcileRefundTotals', input });
+      return { refundedTotal: 0 };
+    },
     async createOrderCheckoutSession(input) {
       calls.push({ name: 'createOrderCheckoutSession', input });
       const nowMs = clock.nowMs;

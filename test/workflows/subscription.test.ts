@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import type { SubscriptionActivities } from '../../activities/subscription.js';
 import type { InvoiceSnapshot, SubscriptionEvent, SubscriptionSnapshot } from '../../activities/subscription-types.js';
@@ -15,7 +16,15 @@ const MONTH = 30 * 24 * 60 * 60;
 const START = 1_900_000_000;
 
 /** Records activity calls; the ledger's exactly-once (unique source key per invoice) is simulated by a set. */
-function fakeActivities(options: { reconcileStatus?: SubscriptionSnapshot['status'] } = {}) {
+function fakeActivities(
+  options: {
+    reconcileStatus?: SubscriptionSnapshot['status'];
+    /** Awaited inside recordInvoicePaymentFailed, so a test can deliver a redelivery while the event is applied. */
+    holdFailure?: Promise<void>;
+    /** Invoices whose grant fails as non-retryable (bad input). */
+    badInvoices?: string[];
+  } = {},
+) {
   const calls: Array<{ name: string; input: any }> = [];
   const grantedInvoices = new Set<string>();
   let lastSnapshot: SubscriptionSnapshot | undefined;
@@ -29,12 +38,16 @@ function fakeActivities(options: { reconcileStatus?: SubscriptionSnapshot['statu
     },
     async grantCycleCredits(input) {
       calls.push({ name: 'grantCycleCredits', input });
+      if (options.badInvoices?.includes(input.invoice.id)) {
+        throw ApplicationFailure.nonRetryable(`invoice ${input.invoice.id} has no usable price`, 'ValidationError');
+      }
       const first = !grantedInvoices.has(input.invoice.id);
       grantedInvoices.add(input.invoice.id);
       return { outcome: first ? 'granted' : 'already_granted', credits: 100, currency: 'usd', accountId: input.accountId };
     },
     async recordInvoicePaymentFailed(input) {
       calls.push({ name: 'recordInvoicePaymentFailed', input });
+      await options.holdFailure;
     },
     async cancelSubscription(input) {
       calls.push({ name: 'cancelSubscription', input });
@@ -237,6 +250,89 @@ describe('Subscription workflow', () => {
       expect(elapsedDays).toBeGreaterThanOrEqual(19);
       await expect(handle.executeUpdate(cancelSubscriptionUpdate, { args: [{ atPeriodEnd: false }] })).rejects.toThrow();
       await recordHistory(suite.env.client, workflowId, 'subscription-cancel-at-period-end.json');
+    });
+  });
+  it('a created event (incomplete) arriving after an updated one (active) of the same second does not regress the status', async () => {
+    const fake = fakeActivities();
+    await withWorker(fake.activities, async (taskQueue) => {
+      const subscriptionId = 'sub_same_second';
+      const workflowId = `subscription:t1:${subscriptionId}`;
+      const handle = await suite.env.client.workflow.start(subscriptionWorkflow, { workflowId, taskQueue, args: [{ tenantId: 't1', subscriptionId, retry }] });
+      await handle.signal(subscriptionEventSignal, subEvent('s1', 'customer.subscription.updated', START, snapshot(subscriptionId, 0)));
+      await handle.signal(subscriptionEventSignal, subEvent('s2', 'customer.subscription.created', START, snapshot(subscriptionId, 0, { status: 'incomplete' })));
+      const state = await waitForState(workflowId, (s) => s.seenEventIds.includes('s2'));
+      expect(state.status).toBe('active');
+      expect(state.eventLog.find((entry: any) => entry.eventId === 's2').outcome).toMatch(/^ignored/);
+      const written = fake.calls.filter((call) => call.name === 'recordSubscription').map((call) => call.input.status);
+      expect(written).not.toContain('incomplete');
+      expect(written.at(-1)).toBe('active');
+      // Legitimate moves still happen: a newer failure makes it past_due, a newer payment active again.
+      await handle.signal(subscriptionEventSignal, failed('s3', START + MONTH, invoice(subscriptionId, 1)));
+      await handle.signal(subscriptionEventSignal, subEvent('s4', 'customer.subscription.updated', START + MONTH, snapshot(subscriptionId, 1, { status: 'past_due' })));
+      expect((await waitForState(workflowId, (s) => s.seenEventIds.includes('s4'))).status).toBe('past_due');
+      await handle.signal(subscriptionEventSignal, paid('s5', START + MONTH + 3600, invoice(subscriptionId, 1)));
+      await handle.signal(subscriptionEventSignal, subEvent('s6', 'customer.subscription.updated', START + MONTH + 3600, snapshot(subscriptionId, 1)));
+      // Reordered: an older past_due snapshot and a same-second created one change nothing.
+      await handle.signal(subscriptionEventSignal, subEvent('s7', 'customer.subscription.updated', START + MONTH + 10, snapshot(subscriptionId, 1, { status: 'past_due' })));
+      await handle.signal(subscriptionEventSignal, subEvent('s8', 'customer.subscription.created', START + MONTH + 3600, snapshot(subscriptionId, 1, { status: 'trialing' })));
+      const recovered = await waitForState(workflowId, (s) => s.seenEventIds.includes('s8'));
+      expect(recovered.status).toBe('active');
+      expect(fake.calls.filter((call) => call.name === 'recordSubscription').at(-1)!.input.status).toBe('active');
+      await handle.terminate('test done');
+      await recordHistory(suite.env.client, workflowId, 'subscription-created-after-updated-same-second.json');
+    });
+  });
+
+  it('a redelivery arriving while the event is being applied is dropped: one payment failure', async () => {
+    let release!: () => void;
+    const hold = new Promise<void>((resolve) => (release = resolve));
+    const fake = fakeActivities({ holdFailure: hold });
+    await withWorker(fake.activities, async (taskQueue) => {
+      const subscriptionId = 'sub_redelivery';
+      const workflowId = `subscription:t1:${subscriptionId}`;
+      const handle = await suite.env.client.workflow.start(subscriptionWorkflow, { workflowId, taskQueue, args: [{ tenantId: 't1', subscriptionId, retry }] });
+      await handle.signal(subscriptionEventSignal, subEvent('r1', 'customer.subscription.created', START, snapshot(subscriptionId, 0)));
+      await handle.signal(subscriptionEventSignal, failed('r2', START + MONTH, invoice(subscriptionId, 1)));
+      for (let i = 0; i < 100 && fake.count('recordInvoicePaymentFailed') === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(fake.count('recordInvoicePaymentFailed')).toBe(1);
+      // The activity is still running: Stripe redelivers the same event, twice.
+      await handle.signal(subscriptionEventSignal, failed('r2', START + MONTH, invoice(subscriptionId, 1)));
+      await handle.signal(subscriptionEventSignal, failed('r2', START + MONTH, invoice(subscriptionId, 1)));
+      release();
+      await handle.signal(subscriptionEventSignal, subEvent('r3', 'customer.subscription.updated', START + MONTH + 1, snapshot(subscriptionId, 1, { status: 'past_due' })));
+      const state = await waitForState(workflowId, (s) => s.seenEventIds.includes('r3'));
+      expect(fake.count('recordInvoicePaymentFailed')).toBe(1);
+      expect(state.paymentFailures).toEqual([{ invoiceId: 'in_1', at: START + MONTH, attemptCount: 1 }]);
+      expect(state.eventLog.filter((entry: any) => entry.eventId === 'r2')).toHaveLength(1);
+      expect(fake.count('startSubscriptionInvoiceRecovery')).toBe(1);
+      await handle.terminate('test done');
+      await recordHistory(suite.env.client, workflowId, 'subscription-redelivered-while-applying.json');
+    });
+  });
+
+  it('a non-retryable activity failure while applying an event is logged and the workflow carries on', async () => {
+    const fake = fakeActivities({ badInvoices: ['in_1'] });
+    await withWorker(fake.activities, async (taskQueue) => {
+      const subscriptionId = 'sub_bad_input';
+      const workflowId = `subscription:t1:${subscriptionId}`;
+      const handle = await suite.env.client.workflow.start(subscriptionWorkflow, { workflowId, taskQueue, args: [{ tenantId: 't1', subscriptionId, retry }] });
+      await handle.signal(subscriptionEventSignal, subEvent('b1', 'customer.subscription.created', START, snapshot(subscriptionId, 0)));
+      await handle.signal(subscriptionEventSignal, paid('b2', START + 10, invoice(subscriptionId, 1)));
+      await handle.signal(subscriptionEventSignal, paid('b3', START + 20, invoice(subscriptionId, 0)));
+      const state = await waitForState(workflowId, (s) => s.seenEventIds.includes('b3'));
+      expect(state.eventLog.find((entry: any) => entry.eventId === 'b2').outcome).toMatch(/^rejected: ValidationError: invoice in_1 has no usable price/);
+      expect(state.cycles).toBe(1);
+      expect(state.paidInvoiceIds).toEqual(['in_0']);
+      // Failed once, not retried or looped on.
+      expect(fake.calls.filter((call) => call.name === 'grantCycleCredits' && call.input.invoice.id === 'in_1')).toHaveLength(1);
+      expect((await handle.describe()).status.name).toBe('RUNNING');
+      // A redelivery of the failed event is a duplicate like any other.
+      await handle.signal(subscriptionEventSignal, paid('b2', START + 10, invoice(subscriptionId, 1)));
+      await handle.signal(subscriptionEventSignal, subEvent('b4', 'customer.subscription.updated', START + 30, snapshot(subscriptionId, 0)));
+      await waitForState(workflowId, (s) => s.seenEventIds.includes('b4'));
+      expect(fake.calls.filter((call) => call.name === 'grantCycleCredits' && call.input.invoice.id === 'in_1')).toHaveLength(1);
+      await handle.terminate('test done');
+      await recordHistory(suite.env.client, workflowId, 'subscription-activity-failed-nonretryable.json');
     });
   });
 });

@@ -22,6 +22,7 @@ import { requireRole, type Principal } from '../auth.js';
 import { HttpProblem } from '../problem.js';
 import { addRoute, jsonResponse, problemResponse, type RouteDeps } from '../route.js';
 import { z } from '../zod.js';
+import { text } from '../inputs.js';
 
 /** How long a started onboarding may take before its state expires. */
 export const CONNECT_STATE_TTL_SECONDS = 10 * 60;
@@ -41,11 +42,11 @@ const callbackResponse = z
   .object({ code: z.literal('connected'), connected: z.literal(true), tenant_id: z.string(), stripe_account_id: z.string() })
   .openapi('ConnectCallbackResult');
 const callbackQuery = z.object({
-  code: z.string().max(512).optional(),
-  state: z.string().max(2048).optional(),
-  scope: z.string().max(200).optional(),
-  error: z.string().max(200).optional(),
-  error_description: z.string().max(2000).optional(),
+  code: text({ max: 512 }).optional(),
+  state: text({ max: 2048 }).optional(),
+  scope: text({ max: 200 }).optional(),
+  error: text({ max: 200 }).optional(),
+  error_description: text({ max: 2000 }).optional(),
 });
 
 /** Principal → the subject stored with (and signed into) the state: the JWT user or the API key id. */
@@ -86,6 +87,12 @@ function resultPage(res: Response, status: number, code: string, title: string, 
 `,
     );
 }
+
+/** The callback answers with resultPage() unless the caller asks for JSON (then problem details). */
+const pageOrProblem = (description: string) => ({
+  description,
+  content: { ...problemResponse(description).content, 'text/html': { schema: z.string() } },
+});
 
 const ERROR_TITLES: Record<string, string> = {
   access_denied: 'Connection declined',
@@ -166,13 +173,19 @@ export function connectRoutes(registry: OpenAPIRegistry, { config, db, authentic
       tags,
       query: callbackQuery,
       middleware: [writeLimit],
+      // Each answer as an HTML page, or as JSON / problem details when the caller accepts JSON.
       responses: {
-        200: jsonResponse('Connected: the account is stored for the tenant the state was issued to', callbackResponse),
-        400: problemResponse('access_denied, invalid_state, state_expired, redirect_mismatch, oauth_exchange_failed or oauth_error'),
-        403: problemResponse('invalid_state: the caller’s credentials belong to another tenant or user than the state'),
-        409: problemResponse('state_reused, or account_already_connected to another tenant'),
-        502: problemResponse('oauth_exchange_failed: Stripe unreachable'),
-        503: problemResponse('connect_not_configured'),
+        200: {
+          description: 'Connected: the account is stored for the tenant the state was issued to',
+          content: { 'application/json': { schema: callbackResponse }, 'text/html': { schema: z.string() } },
+        },
+        400: pageOrProblem('access_denied, invalid_state, state_expired, redirect_mismatch, oauth_exchange_failed or oauth_error; or an invalid query'),
+        401: pageOrProblem('unauthenticated: credentials were presented and are not valid'),
+        403: pageOrProblem('invalid_state: the caller’s credentials belong to another tenant or user than the state'),
+        409: pageOrProblem('state_reused, or account_already_connected to another tenant'),
+        500: pageOrProblem('internal_error'),
+        502: pageOrProblem('oauth_exchange_failed: Stripe unreachable'),
+        503: pageOrProblem('connect_not_configured; or (JSON) database_unavailable'),
       },
     },
     async ({ query, raw }, res) => {

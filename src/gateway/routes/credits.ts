@@ -26,19 +26,13 @@ import { allowedOrigin } from '../origin.js';
 import { HttpProblem, problems } from '../problem.js';
 import { addRoute, jsonResponse, problemResponse, type RouteDeps } from '../route.js';
 import { z } from '../zod.js';
+import { currency, idempotencyHeaders as idempotencyHeadersFor, minorUnits as minorUnitsUpTo, text } from '../inputs.js';
 
 export type CreditRouteDeps = RouteDeps;
 
-const currency = z
-  .string()
-  .regex(/^[A-Za-z]{3}$/, 'must be an ISO 4217 code such as usd')
-  .transform((code) => code.toLowerCase())
-  .openapi({ example: 'usd' });
-const minorUnits = z.number().int('must be an integer in minor units').positive().max(Number.MAX_SAFE_INTEGER);
-const accountId = z.string().min(1).max(200).optional().openapi({ description: 'Wallet to act on (API keys only; JWT users act on their own).' });
-const idempotencyHeaders = z.object({
-  'idempotency-key': z.string().min(1).max(255).optional().openapi({ description: 'Replays with the same key return the original result.' }),
-});
+const minorUnits = minorUnitsUpTo();
+const accountId = text({ min: 1, max: 200 }).optional().openapi({ description: 'Wallet to act on (API keys only; JWT users act on their own).' });
+const idempotencyHeaders = idempotencyHeadersFor('Replays with the same key return the original result.');
 
 const topUpBody = z.object({ amount: minorUnits, currency, account_id: accountId }).strict().openapi('CreateTopUp');
 const topUpResponse = z
@@ -71,11 +65,11 @@ const balanceResponse = z
   .openapi('Balances');
 const ledgerPage = z.object({ data: z.array(ledgerEntry), next_cursor: z.string().nullable() }).openapi('LedgerPage');
 const spendBody = z
-  .object({ amount: minorUnits, currency, description: z.string().max(500).optional(), account_id: accountId })
+  .object({ amount: minorUnits, currency, description: text({ max: 500, trim: true }).optional(), account_id: accountId })
   .strict()
   .openapi('Spend');
 const grantBody = z
-  .object({ amount: minorUnits, currency, reason: z.string().min(1).max(500), account_id: z.string().min(1).max(200) })
+  .object({ amount: minorUnits, currency, reason: text({ min: 1, max: 500, trim: true }), account_id: text({ min: 1, max: 200 }) })
   .strict()
   .openapi('Grant');
 const entryResponse = z.object({ entry: ledgerEntry, replayed: z.boolean() }).openapi('LedgerWrite');
@@ -131,6 +125,7 @@ export function creditRoutes(registry: OpenAPIRegistry, { config, db, temporal, 
       tags,
       body: topUpBody,
       headers: idempotencyHeaders,
+      idempotency: { db },
       middleware: [authenticate, writeLimit],
       responses: {
         201: jsonResponse('Checkout Session created (or the existing one for this Idempotency-Key)', topUpResponse),
@@ -178,7 +173,8 @@ export function creditRoutes(registry: OpenAPIRegistry, { config, db, temporal, 
         }
         if (error instanceof WorkflowUpdateFailedError) {
           const type = updateFailureType(error);
-          if (type === 'StripeClientError' || type === 'StripeTransientError') {
+          if (type === 'StripeTransientError') throw error; // the problem handler: 503 stripe_unavailable
+          if (type === 'StripeClientError') {
             throw new HttpProblem(502, 'stripe_error', 'Stripe refused to create the Checkout Session.');
           }
           throw problems.conflict('top_up_rejected', error.cause?.message ?? error.message);
@@ -268,6 +264,7 @@ export function creditRoutes(registry: OpenAPIRegistry, { config, db, temporal, 
       tags,
       body: spendBody,
       headers: idempotencyHeaders,
+      idempotency: { db },
       middleware: [authenticate, writeLimit],
       responses: {
         201: jsonResponse('Spent', entryResponse),
@@ -301,6 +298,7 @@ export function creditRoutes(registry: OpenAPIRegistry, { config, db, temporal, 
       tags,
       body: grantBody,
       headers: idempotencyHeaders,
+      idempotency: { db },
       middleware: [authenticate, requireRole('admin'), writeLimit],
       responses: {
         201: jsonResponse('Granted', entryResponse),

@@ -1,7 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { Router } from 'express';
-import { sql } from 'kysely';
-import type { Db } from '../../db/connection.js';
+import { pingDatabase, type Db } from '../../db/connection.js';
 
 export interface HealthDeps {
   db: Db;
@@ -37,7 +36,8 @@ export function healthRoutes({ db, temporal, version, timeoutMs }: HealthDeps): 
   });
   router.get('/readyz', async (_req, res) => {
     const results = await Promise.all([
-      check('postgres', () => sql`select 1`.execute(db), timeoutMs),
+      // Holds a pool slot no longer than the probe's own deadline, so abandoned probes cannot drain the pool.
+      check('postgres', () => pingDatabase(db, timeoutMs), timeoutMs),
       check(
         'temporal',
         () => temporal.withDeadline(Date.now() + timeoutMs, () => temporal.workflowService.getSystemInfo({})),

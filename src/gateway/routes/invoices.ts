@@ -6,7 +6,7 @@ import {
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { Router } from 'express';
-import { findClient, findOrCreateClientByEmail } from '../../db/clients.js';
+import { findClient, findOrCreateClientByEmail, setClientUser, type ClientRecord } from '../../db/clients.js';
 import { findInvoice, insertManualInvoice, listInvoices, voidManualInvoice, type InvoiceDetails } from '../../db/invoices.js';
 import { IMPORT_ID_PATTERN, invoiceImportJson, readInvoiceImport, startInvoiceImport } from '../../invoices/imports.js';
 import { updateFailureType } from '../../temporal/errors.js';
@@ -23,41 +23,52 @@ import {
 } from '../../../workflows/invoice.js';
 import { HttpProblem, problems } from '../problem.js';
 import { itemExcessPayments, itemExcessPaymentsJson } from './excess-payments.js';
-import { requireBackOffice } from '../auth.js';
+import { isEndUser, requireBackOffice } from '../auth.js';
 import { addRoute, jsonResponse, problemResponse, type RouteDeps } from '../route.js';
 import { z } from '../zod.js';
+import { currency, idempotencyHeaders as idempotencyHeadersFor, isSafeText, minorUnits as minorUnitsUpTo, nonNegativeMinorUnits, text } from '../inputs.js';
 
 const INVOICE_STATUSES = ['draft', 'pending', 'paid', 'cancelled'] as const;
 
-const currency = z
-  .string()
-  .regex(/^[A-Za-z]{3}$/, 'must be an ISO 4217 code such as usd')
-  .transform((code) => code.toLowerCase())
-  .openapi({ example: 'usd' });
-const minorUnits = z.number().int('must be an integer in minor units').positive().max(Number.MAX_SAFE_INTEGER);
+const minorUnits = minorUnitsUpTo();
 const invoiceId = z.string().regex(/^(inv_[0-9a-f]{32}|in_[A-Za-z0-9_]{1,200})$/, 'not an invoice id');
 const dateOrDateTime = z
   .string()
-  .refine((value) => /^\d{4}-\d{2}-\d{2}(T.+)?$/.test(value) && !Number.isNaN(Date.parse(value)), 'must be an ISO 8601 date or date-time')
+  .max(64)
+  .refine((value) => /^\d{4}-\d{2}-\d{2}(T.+)?$/.test(value) && isSafeText(value) && !Number.isNaN(Date.parse(value)), 'must be an ISO 8601 date or date-time')
   .openapi({ example: '2026-12-31' });
+
+/** An end user, as the JWT subject names them. */
+const userId = text({ min: 1, max: 200 });
+const clientJson = z
+  .object({ id: z.string(), email: z.string().nullable(), name: z.string().nullable(), user_id: z.string().nullable() })
+  .openapi('InvoiceClient');
+const clientOut = (client: ClientRecord) => ({ id: client.id, email: client.email, name: client.name, user_id: client.userId });
 
 const lineItem = z
   .object({
-    description: z.string().min(1).max(500),
+    description: text({ min: 1, max: 500, trim: true }),
     quantity: z.number().int().positive().max(1_000_000).default(1),
-    unit_amount: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    unit_amount: nonNegativeMinorUnits(),
   })
   .strict();
 
 const createBody = z
   .object({
     client_id: z.string().regex(/^cli_[0-9a-f]{24}$/, 'not a client id').optional(),
-    client: z.object({ email: z.email(), name: z.string().min(1).max(200).optional() }).strict().optional(),
+    client: z
+      .object({
+        email: z.email().max(320),
+        name: text({ min: 1, max: 200, trim: true }).optional(),
+        user_id: userId.optional().openapi({ description: 'Links the client to this end user (JWT subject): they see its invoices.' }),
+      })
+      .strict()
+      .optional(),
     line_items: z.array(lineItem).min(1).max(100).optional(),
     amount: minorUnits.optional().openapi({ description: 'Total in minor units, instead of line_items.' }),
     currency,
     due_date: dateOrDateTime.optional(),
-    memo: z.string().max(2000).optional(),
+    memo: text({ max: 2000, trim: true }).optional(),
   })
   .strict()
   .refine((body) => (body.client_id === undefined) !== (body.client === undefined), { message: 'give exactly one of client_id or client', path: ['client'] })
@@ -91,9 +102,7 @@ const invoiceDetailJson = invoiceJson
   })
   .openapi('InvoiceDetail');
 const paymentLinkJson = z.object({ invoice_id: z.string(), payment_link_id: z.string(), url: z.string() }).openapi('InvoicePaymentLink');
-const idempotencyHeaders = z.object({
-  'idempotency-key': z.string().min(1).max(255).optional().openapi({ description: 'Replays with the same key return the original invoice.' }),
-});
+const idempotencyHeaders = idempotencyHeadersFor('Replays with the same key return the original invoice; another request with it answers 422.');
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -186,12 +195,14 @@ export function invoiceRoutes(registry: OpenAPIRegistry, { config, db, temporal,
       tags,
       body: createBody,
       headers: idempotencyHeaders,
+      idempotency: { db },
       middleware: [authenticate, requireBackOffice(), writeLimit],
       responses: {
         201: jsonResponse('Invoice created', invoiceJson),
         200: jsonResponse('Replay of an earlier request with the same Idempotency-Key', invoiceJson),
         400: problemResponse('Invalid invoice'),
         404: problemResponse('Unknown client_id'),
+        409: problemResponse('client_user_mismatch: the client with this email is linked to another user'),
         503: problemResponse('Temporal unavailable; retry with the same Idempotency-Key'),
       },
     },
@@ -201,8 +212,13 @@ export function invoiceRoutes(registry: OpenAPIRegistry, { config, db, temporal,
       const id = `inv_${key ? digest(tenantId, 'invoice', key) : randomBytes(16).toString('hex')}`;
       let created = false;
       if (!(await findInvoice(db, tenantId, id))) {
-        const client = body.client_id ? await findClient(db, tenantId, body.client_id) : await findOrCreateClientByEmail(db, tenantId, body.client!);
+        const client = body.client_id
+          ? await findClient(db, tenantId, body.client_id)
+          : await findOrCreateClientByEmail(db, tenantId, { email: body.client!.email, name: body.client!.name, userId: body.client!.user_id });
         if (!client) throw problems.notFound('client');
+        if (body.client?.user_id !== undefined && client.userId !== body.client.user_id) {
+          throw problems.conflict('client_user_mismatch', `Client ${client.id} is linked to another user; change it with PUT /v1/clients/${client.id}.`);
+        }
         const lines = body.line_items
           ? body.line_items.map((line) => ({ description: line.description, quantity: line.quantity, unitAmount: line.unit_amount, amount: line.quantity * line.unit_amount }))
           : [{ description: body.memo?.slice(0, 500) || 'Amount due', quantity: 1, unitAmount: body.amount!, amount: body.amount! }];
@@ -236,16 +252,16 @@ export function invoiceRoutes(registry: OpenAPIRegistry, { config, db, temporal,
     {
       method: 'get',
       path: '/v1/invoices',
-      summary: 'Invoices, newest first, cursor-paginated',
+      summary: "Invoices, newest first, cursor-paginated (end users: their linked clients' only)",
       tags,
       query: z.object({
         status: z.enum(INVOICE_STATUSES).optional(),
-        client_id: z.string().max(100).optional(),
+        client_id: text({ max: 100 }).optional(),
         overdue: z.enum(['true', 'false']).optional(),
         created_from: dateOrDateTime.optional().openapi({ description: 'Created at or after (inclusive).' }),
         created_to: dateOrDateTime.optional().openapi({ description: 'Created before (exclusive).' }),
         limit: z.coerce.number().int().min(1).max(100).default(25),
-        cursor: z.string().max(500).optional(),
+        cursor: text({ max: 500 }).optional(),
       }),
       middleware: [authenticate],
       responses: { 200: jsonResponse('A page of invoices', invoicePage) },
@@ -255,6 +271,7 @@ export function invoiceRoutes(registry: OpenAPIRegistry, { config, db, temporal,
         tenantId: principal.tenantId,
         status: query.status,
         clientId: query.client_id,
+        ...(isEndUser(principal) ? { userId: principal.userId } : {}),
         overdue: query.overdue === undefined ? undefined : query.overdue === 'true',
         createdFrom: query.created_from ? new Date(query.created_from) : undefined,
         createdTo: query.created_to ? new Date(query.created_to) : undefined,
@@ -280,7 +297,32 @@ export function invoiceRoutes(registry: OpenAPIRegistry, { config, db, temporal,
     },
     async ({ params, principal }, res) => {
       const invoice = await load(principal.tenantId, params.id);
+      if (isEndUser(principal)) {
+        // End users see the invoices of the clients linked to them, nothing else (not even that others exist).
+        const client = invoice.clientId ? await findClient(db, principal.tenantId, invoice.clientId) : undefined;
+        if (client?.userId !== principal.userId) throw problems.notFound('invoice');
+      }
       res.json({ ...toJson(invoice), excess_payments: await itemExcessPayments(db, principal.tenantId, { kind: 'invoice', ref: params.id }) });
+    },
+  );
+
+  addRoute(
+    router,
+    registry,
+    {
+      method: 'put',
+      path: '/v1/clients/{id}',
+      summary: "Link an invoice client to an end user (or unlink it with null): they see the client's invoices",
+      tags,
+      params: z.object({ id: z.string().regex(/^cli_[0-9a-f]{24}$/, 'not a client id') }),
+      body: z.object({ user_id: userId.nullable() }).strict().openapi('UpdateInvoiceClient'),
+      middleware: [authenticate, requireBackOffice(), writeLimit],
+      responses: { 200: jsonResponse('The client', clientJson), 403: problemResponse('Needs an API key or an admin user'), 404: problemResponse('Unknown client') },
+    },
+    async ({ params, body, principal }, res) => {
+      const client = await setClientUser(db, principal.tenantId, params.id, body.user_id);
+      if (!client) throw problems.notFound('client');
+      res.json(clientOut(client));
     },
   );
 
@@ -383,9 +425,8 @@ export function invoiceRoutes(registry: OpenAPIRegistry, { config, db, temporal,
       summary: 'Import (backfill and reconcile) the Stripe invoices created since a time',
       tags,
       body: startImportBody,
-      headers: z.object({
-        'idempotency-key': z.string().min(1).max(255).optional().openapi({ description: 'Replays with the same key and since return the same import.' }),
-      }),
+      headers: idempotencyHeadersFor('Replays with the same key and since return the same import; another request with it answers 422.'),
+      idempotency: { db },
       middleware: [authenticate, requireBackOffice(), writeLimit],
       responses: {
         202: jsonResponse('Import started (or the existing one for this Idempotency-Key)', importStarted),

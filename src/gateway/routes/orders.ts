@@ -5,36 +5,54 @@ import { Router } from 'express';
 import type { OrderRecord } from '../../../activities/order-types.js';
 import { findOrder, findOrdersByPaymentIntent } from '../../db/orders.js';
 import { currencyExponent, formatMinorUnits, isChargeableAmount, isSupportedCurrency, minimumChargeAmount } from '../../money.js';
-import { isTemporalUnavailable } from '../../temporal/errors.js';
 import { retryScheduleFromConfig } from '../../temporal/retry.js';
 import { orderWorkflowId } from '../../temporal/workflow-ids.js';
 import { confirmPaymentUpdate, createPaymentIntentUpdate, orderWorkflow, refundUpdate } from '../../../workflows/order.js';
 import { HttpProblem, problems, type FieldError } from '../problem.js';
-import { requireBackOffice, type Principal } from '../auth.js';
+import { isEndUser, requireBackOffice, type Principal } from '../auth.js';
 import { addRoute, jsonResponse, problemResponse, type RouteDeps } from '../route.js';
 import { itemExcessPayments, itemExcessPaymentsJson } from './excess-payments.js';
+import { STRIPE_TRANSIENT_ERROR } from '../upstream.js';
 import { z } from '../zod.js';
+import { currency, idempotencyHeaders as idempotencyHeadersFor, minorUnits as minorUnitsUpTo, text } from '../inputs.js';
 
 /** Stripe's maximum charge is eight digits in minor units for most currencies. */
 const STRIPE_MAXIMUM_AMOUNT = 99_999_999;
 
-const currency = z
+const minorUnits = minorUnitsUpTo(STRIPE_MAXIMUM_AMOUNT);
+/** The id a caller chooses. */
+const CLIENT_ORDER_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** An end user's order is stored under their namespace (see orderNamespace); back office may address it so. */
+const USER_ORDER_ID = /^u\.[0-9a-f]{16}\.[A-Za-z0-9_-]{1,64}$/;
+const orderId = z
   .string()
-  .regex(/^[A-Za-z]{3}$/, 'must be an ISO 4217 code such as usd')
-  .transform((code) => code.toLowerCase())
-  .openapi({ example: 'usd' });
-const minorUnits = z.number().int('must be an integer in minor units').positive().max(STRIPE_MAXIMUM_AMOUNT);
-const orderId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -, at most 64');
-const idempotencyHeaders = z.object({
-  'idempotency-key': z.string().min(1).max(200).optional().openapi({ description: 'Replays with the same key return the original result.' }),
-});
+  .regex(/^(u\.[0-9a-f]{16}\.)?[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -, at most 64')
+  .openapi({ description: "The order id. End users use their own ids; back office also addresses end users' orders by internal id (u.<16 hex>.<id>)." });
+
+/**
+ * Where an end user's order ids live: `u.<first 16 hex of sha256(tenant NUL user)>.` + the id they chose. Order ids
+ * are unique per owner, so no user can take (or reach) another's order by choosing the same id; the internal id is
+ * the workflow's (order:<tenant>:<internal id>) and Stripe's metadata order_id, so webhooks route unchanged.
+ */
+export function orderNamespace(tenantId: string, userId: string): string {
+  return `u.${createHash('sha256').update(`${tenantId}\u0000${userId}`).digest('hex').slice(0, 16)}.`;
+}
+
+/** The id a caller is shown: an end user their own id, back office the internal one. */
+function shownOrderId(principal: Principal, internalId: string): string {
+  if (!isEndUser(principal)) return internalId;
+  const namespace = orderNamespace(principal.tenantId, principal.userId);
+  return internalId.startsWith(namespace) ? internalId.slice(namespace.length) : internalId;
+}
+
+const idempotencyHeaders = idempotencyHeadersFor('Replays with the same key return the original result; another request with it answers 422.');
 
 const paymentIntentBody = z
   .object({
     amount: minorUnits.openapi({ description: 'Minor units of the currency (cents; yen for JPY; fils for KWD).' }),
     currency,
     receipt_email: z.email().max(320).optional(),
-    description: z.string().max(1000).optional(),
+    description: text({ max: 1000, trim: true }).optional(),
   })
   .strict()
   .openapi('CreateOrderPaymentIntent');
@@ -45,7 +63,7 @@ const refundBody = z
   .object({
     amount: minorUnits.optional().openapi({ description: 'Omit to refund everything that remains.' }),
     reason: z.enum(['duplicate', 'fraudulent', 'requested_by_customer', 'other']),
-    note: z.string().max(500).optional(),
+    note: text({ max: 500, trim: true }).optional(),
   })
   .strict()
   .openapi('CreateRefund');
@@ -79,6 +97,11 @@ const orderJson = z
     paid_at: z.string().nullable(),
     attempts: z.array(z.object({ attempt: z.number().int(), payment_intent_id: z.string(), status: z.string(), amount_received: z.number().int().nullable(), failure_message: z.string().nullable() })),
     refunds: z.array(refundJson),
+    owner_id: z
+      .string()
+      .nullable()
+      .optional()
+      .openapi({ description: "Back office only: the end user (JWT subject) the order belongs to; null for the tenant's own orders." }),
   })
   .openapi('Order');
 const orderDetailJson = orderJson.extend({ excess_payments: itemExcessPaymentsJson }).openapi('OrderDetail');
@@ -114,11 +137,13 @@ function refundResponse(orderIdValue: string, refund: Omit<StoredRefund, 'create
   };
 }
 
-function orderResponse(order: OrderRecord) {
+/** The order as `principal` sees it: end users by their own id, back office by the internal id with its owner. */
+function orderResponse(order: OrderRecord, principal: Principal) {
+  const shownId = shownOrderId(principal, order.id);
   const active = order.refunds.filter((r) => r.status !== 'failed' && r.status !== 'canceled').reduce((sum, r) => sum + r.amount, 0);
   const paid = ['paid', 'partially_refunded', 'refunded'].includes(order.status);
   return {
-    id: order.id,
+    id: shownId,
     status: order.status,
     amount: order.amount,
     amount_display: formatMinorUnits(order.amount, order.currency),
@@ -136,7 +161,8 @@ function orderResponse(order: OrderRecord) {
       amount_received: a.amountReceived,
       failure_message: a.failureMessage,
     })),
-    refunds: order.refunds.map((refund) => refundResponse(order.id, refund)),
+    refunds: order.refunds.map((refund) => refundResponse(shownId, refund)),
+    ...(isEndUser(principal) ? {} : { owner_id: order.customerId }),
   };
 }
 
@@ -150,11 +176,12 @@ function mapUpdateError(error: unknown): never {
     const detail = cause?.message ?? error.message;
     const extra = (cause?.details?.[0] as Record<string, unknown> | undefined) ?? {};
     if (CONFLICT_CODES.has(type)) throw problems.conflict(type, detail, extra);
+    if (type === STRIPE_TRANSIENT_ERROR) throw error; // the problem handler: 503 stripe_unavailable
     if (type === 'refund_failed' || type === 'stripe_error' || type === 'payment_intent_failed') throw new HttpProblem(502, type, detail, extra);
     if (type === 'invalid_amount' || type === 'invalid_request') throw new HttpProblem(400, type, detail);
     throw problems.conflict(type, detail, extra);
   }
-  if (isTemporalUnavailable(error)) throw problems.unavailable('temporal_unavailable', 'The workflow engine is unreachable; retry with the same Idempotency-Key.');
+  // Deadlines (upstream_timeout vs temporal_unavailable) and Temporal outages: the problem handler.
   throw error;
 }
 
@@ -175,6 +202,26 @@ export function orderRoutes(registry: OpenAPIRegistry, { config, db, temporal, a
   }
 
   const deadline = () => Date.now() + config.TEMPORAL_RPC_TIMEOUT_MS * 4;
+
+  /**
+   * The order an end user means by `id`: the one in their namespace, else one they created before order ids were
+   * namespaced (customer_id = them). undefined (→ 404): not an id they can address, or someone else's order.
+   */
+  async function findOwnOrder(principal: Principal & { userId: string }, id: string): Promise<{ id: string; order?: OrderRecord } | undefined> {
+    if (!CLIENT_ORDER_ID.test(id)) return undefined;
+    const own = `${orderNamespace(principal.tenantId, principal.userId)}${id}`;
+    const order = await findOrder(db, principal.tenantId, own);
+    if (order) return order.customerId === principal.userId ? { id: own, order } : undefined;
+    const legacy = await findOrder(db, principal.tenantId, id);
+    return legacy?.customerId === principal.userId ? { id, order: legacy } : { id: own };
+  }
+
+  /** The existing order a request addresses (404 otherwise): end users only their own, back office the tenant's. */
+  async function addressedOrder(principal: Principal, id: string): Promise<OrderRecord> {
+    const order = isEndUser(principal) ? (await findOwnOrder(principal, id))?.order : await findOrder(db, principal.tenantId, id);
+    if (!order) throw problems.notFound('order');
+    return order;
+  }
 
   addRoute(
     router,
@@ -212,6 +259,7 @@ export function orderRoutes(registry: OpenAPIRegistry, { config, db, temporal, a
       responses: {
         201: jsonResponse('The PaymentIntent of the open attempt', paymentIntentResponse),
         400: problemResponse('Invalid amount or currency'),
+        404: problemResponse("Another user's order, or (back office) an end user's order that does not exist"),
         409: problemResponse('Order already paid, or created with another amount'),
         502: problemResponse('Stripe refused'),
       },
@@ -219,6 +267,15 @@ export function orderRoutes(registry: OpenAPIRegistry, { config, db, temporal, a
     async ({ params, body, principal }, res) => {
       const errors = amountErrors(body.amount, body.currency);
       if (errors.length > 0) throw problems.validation(errors);
+      let target = params.order_id;
+      if (isEndUser(principal)) {
+        const own = await findOwnOrder(principal, params.order_id);
+        if (!own) throw problems.notFound('order');
+        target = own.id;
+      } else if (USER_ORDER_ID.test(target) && !(await findOrder(db, principal.tenantId, target))) {
+        // Back office reaches end users' existing orders by internal id, but never creates one in their namespace.
+        throw problems.notFound('order');
+      }
       try {
         const intent = await temporal.withDeadline(deadline(), () =>
           temporal.workflow.executeUpdateWithStart(createPaymentIntentUpdate, {
@@ -228,16 +285,17 @@ export function orderRoutes(registry: OpenAPIRegistry, { config, db, temporal, a
                 currency: body.currency,
                 receiptEmail: body.receipt_email,
                 description: body.description,
-                customerId: principal.kind === 'jwt' ? principal.userId : body.receipt_email,
+                // Who the order belongs to; never the email (it would become a clear-text search attribute).
+                ...(principal.kind === 'jwt' ? { customerId: principal.userId } : {}),
               },
             ],
-            startWorkflowOperation: withStart(principal, params.order_id, 'api'),
+            startWorkflowOperation: withStart(principal, target, 'api'),
           }),
         );
         res.status(201).json({
           id: intent.id,
           client_secret: intent.clientSecret,
-          order_id: params.order_id,
+          order_id: shownOrderId(principal, target),
           attempt: intent.attempt,
           amount: intent.amount,
           currency: intent.currency,
@@ -261,18 +319,18 @@ export function orderRoutes(registry: OpenAPIRegistry, { config, db, temporal, a
       responses: { 200: jsonResponse('The order', orderJson), 404: problemResponse('Unknown order'), 409: problemResponse('No PaymentIntent yet') },
     },
     async ({ params, principal }, res) => {
-      if (!(await findOrder(db, principal.tenantId, params.order_id))) throw problems.notFound('order');
+      const { id } = await addressedOrder(principal, params.order_id);
       try {
         await temporal.withDeadline(deadline(), () =>
           temporal.workflow.executeUpdateWithStart(confirmPaymentUpdate, {
             args: [],
-            startWorkflowOperation: withStart(principal, params.order_id, 'webhook'),
+            startWorkflowOperation: withStart(principal, id, 'webhook'),
           }),
         );
       } catch (error) {
         mapUpdateError(error);
       }
-      res.json(orderResponse((await findOrder(db, principal.tenantId, params.order_id))!));
+      res.json(orderResponse((await findOrder(db, principal.tenantId, id))!, principal));
     },
   );
 
@@ -289,9 +347,8 @@ export function orderRoutes(registry: OpenAPIRegistry, { config, db, temporal, a
       responses: { 200: jsonResponse('The order', orderDetailJson), 404: problemResponse('Unknown order') },
     },
     async ({ params, principal }, res) => {
-      const order = await findOrder(db, principal.tenantId, params.order_id);
-      if (!order) throw problems.notFound('order');
-      res.json({ ...orderResponse(order), excess_payments: await itemExcessPayments(db, principal.tenantId, { kind: 'order', ref: order.id }) });
+      const order = await addressedOrder(principal, params.order_id);
+      res.json({ ...orderResponse(order, principal), excess_payments: await itemExcessPayments(db, principal.tenantId, { kind: 'order', ref: order.id }) });
     },
   );
 
@@ -306,6 +363,7 @@ export function orderRoutes(registry: OpenAPIRegistry, { config, db, temporal, a
       params: z.object({ id: z.string().regex(/^pi_[A-Za-z0-9_]{1,250}$/, 'not a PaymentIntent id') }),
       body: refundBody,
       headers: idempotencyHeaders,
+      idempotency: { db },
       middleware: [authenticate, requireBackOffice(), writeLimit],
       responses: {
         201: jsonResponse('Refund created', refundJson),

@@ -11,12 +11,14 @@ import { defaultReturnUrls, returnUrlConfig, withSessionIdPlaceholder } from '..
 import { requireRole } from '../auth.js';
 import { addRoute, jsonResponse, problemResponse, type RouteDeps } from '../route.js';
 import { z } from '../zod.js';
+import { isSafeText, UNSAFE_TEXT_MESSAGE } from '../inputs.js';
 
 const tags = ['Admin'];
 
 const pageUrl = z
   .url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL like https://shop.example.com/thanks' })
   .max(2000)
+  .refine(isSafeText, UNSAFE_TEXT_MESSAGE)
   .openapi({ example: 'https://shop.example.com/thanks' });
 
 const pagesBody = z

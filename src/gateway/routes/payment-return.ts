@@ -19,8 +19,9 @@ import type { Logger } from '../../logger.js';
 import { escapeHtml } from '../../messaging/templates.js';
 import { formatMinorUnits } from '../../money.js';
 import { stripeRequestOptions } from '../../stripe/connected-account.js';
-import { addRoute, type RouteDeps } from '../route.js';
+import { addRoute, problemResponse, type RouteDeps } from '../route.js';
 import { z } from '../zod.js';
+import { text } from '../inputs.js';
 
 export const PAYMENT_RETURN_PATH = '/pay/return';
 
@@ -32,7 +33,7 @@ export const CHECKOUT_SESSION_ID_PATTERN = /^cs_[A-Za-z0-9_]{1,200}$/;
  * cannot describe `.catch()`, hence the explicit type.
  */
 const lenient = (maxLength: number, description: string) =>
-  z.string().max(maxLength).optional().catch(undefined).openapi({ type: 'string', maxLength, description });
+  text({ max: maxLength }).optional().catch(undefined).openapi({ type: 'string', maxLength, description });
 
 const returnQuery = z.object({
   tenant: lenient(200, 'Tenant id (from the success/cancel URL the gateway built)'),
@@ -147,7 +148,7 @@ export function paymentReturnRoutes(registry: OpenAPIRegistry, { db, stripe, wri
       middleware: [writeLimit],
       responses: {
         200: { description: 'HTML page', content: { 'text/html': { schema: z.string() } } },
-        429: { description: 'Too many requests from this address' },
+        429: problemResponse('Too many requests from this address (`rate_limited`)'),
       },
     },
     async ({ query }, res) => {

@@ -3,7 +3,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { ApplicationFailure } from '@temporalio/common';
 import { Router } from 'express';
 import type { CampaignStatus } from '../../../activities/recovery-types.js';
-import { findCampaign, findRecoverySchedule, listCampaigns, saveRecoverySchedule, type CampaignRecord } from '../../db/recoveries.js';
+import { findCampaign, findRecoverySchedule, insertCampaign, listCampaigns, saveRecoverySchedule, type CampaignRecord } from '../../db/recoveries.js';
 import { CAMPAIGN_ID_PATTERN } from '../../recoveries/campaign-id.js';
 import { recoveryScheduleSchema, timeZoneSchema, type RecoverySchedule } from '../../recoveries/schedule.js';
 import { startRecoveryCampaign } from '../../recoveries/start.js';
@@ -26,27 +26,24 @@ import { requireBackOffice, requireRole } from '../auth.js';
 import { problems } from '../problem.js';
 import { addRoute, jsonResponse, problemResponse, type RouteDeps } from '../route.js';
 import { z } from '../zod.js';
+import { currency, metadataMap, minorUnits, text } from '../inputs.js';
 
 const STATUSES = ['active', 'paused', 'snoozed', 'paid', 'cancelled', 'expired', 'exhausted'] as const satisfies readonly CampaignStatus[];
 
-const currency = z
-  .string()
-  .regex(/^[A-Za-z]{3}$/, 'must be an ISO 4217 code such as usd')
-  .transform((code) => code.toLowerCase());
-const metadata = z.record(z.string().max(40), z.string().max(500)).refine((value) => Object.keys(value).length <= 20, 'at most 20 keys');
+const metadata = metadataMap;
 
 const createBody = z
   .object({
     transaction_reference: z.string().regex(/^[A-Za-z0-9._:-]{1,200}$/, 'letters, digits and . _ : - only'),
-    amount: z.number().int('must be an integer in minor units').positive().max(Number.MAX_SAFE_INTEGER),
+    amount: minorUnits(),
     currency,
     customer: z
       .object({
         email: z.email().max(320).optional(),
         phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be E.164, e.g. +4915112345678').optional(),
         time_zone: timeZoneSchema.optional(),
-        id: z.string().min(1).max(200).optional(),
-        name: z.string().min(1).max(200).optional(),
+        id: text({ min: 1, max: 200 }).optional(),
+        name: text({ min: 1, max: 200, trim: true }).optional(),
       })
       .strict()
       .refine((customer) => customer.email || customer.phone, 'an email or a phone number is required'),
@@ -97,6 +94,8 @@ const scheduleJson = z
   .object({
     steps: z
       .array(z.object({ offset_minutes: z.number().int(), channels: z.array(z.enum(['email', 'sms'])) }).strict())
+      .min(1)
+      .max(20)
       .openapi({ description: 'Minutes after the campaign started, and the channels to use.' }),
     quiet_hours: z.object({ start: z.string(), end: z.string() }).strict().nullable().openapi({ description: 'Customer-local HH:MM window; null = none.' }),
     max_attempts: z.number().int(),
@@ -235,28 +234,40 @@ export function recoveryRoutes(registry: OpenAPIRegistry, { config, db, temporal
       }
       if (ensured.transaction.status !== 'open') throw problems.conflict('transaction_paid', `Transaction ${body.transaction_reference} is already paid.`);
       const { successUrl } = await returnUrlsFor(db, returnUrlConfig(config), principal.tenantId, { kind: 'transaction', ref: body.transaction_reference });
+      const item = { kind: 'transaction' as const, ref: body.transaction_reference };
+      const customer = {
+        email: body.customer.email ?? null,
+        phone: body.customer.phone ?? null,
+        timeZone: body.customer.time_zone ?? null,
+        id: body.customer.id ?? null,
+        name: body.customer.name ?? null,
+      };
       const result = await temporal.withDeadline(deadline(), () =>
         startRecoveryCampaign(
           temporal,
           { taskQueue: config.TEMPORAL_TASK_QUEUE, retry, successUrl },
           {
             tenantId: principal.tenantId,
-            item: { kind: 'transaction', ref: body.transaction_reference },
+            item,
             amount: body.amount,
             currency: body.currency,
-            customer: {
-              email: body.customer.email ?? null,
-              phone: body.customer.phone ?? null,
-              timeZone: body.customer.time_zone ?? null,
-              id: body.customer.id ?? null,
-              name: body.customer.name ?? null,
-            },
+            customer,
             ...(body.due_date ? { dueDate: body.due_date } : {}),
             metadata: body.metadata ?? {},
           },
         ),
       );
       if (result.outcome === 'finished') throw problems.conflict('campaign_finished', 'A recovery campaign for this reference already ended.');
+      // The row the workflow's first activity writes, written now (idempotent) so a GET right after the 201 finds it.
+      await insertCampaign(db, {
+        tenantId: principal.tenantId,
+        campaignId: result.campaignId,
+        item,
+        amount: body.amount,
+        currency: body.currency,
+        customer,
+        metadata: body.metadata ?? {},
+      });
       res.status(201).json({ id: result.campaignId });
     },
   );
@@ -271,7 +282,7 @@ export function recoveryRoutes(registry: OpenAPIRegistry, { config, db, temporal
       tags,
       query: z.object({
         status: z.enum(STATUSES).optional(),
-        customer: z.string().min(1).max(320).optional().openapi({ description: 'Customer email, phone or id' }),
+        customer: text({ min: 1, max: 320 }).optional().openapi({ description: 'Customer email, phone or id' }),
         limit: z.coerce.number().int().min(1).max(100).default(25),
       }),
       middleware: [authenticate, requireBackOffice()],
@@ -305,10 +316,10 @@ export function recoveryRoutes(registry: OpenAPIRegistry, { config, db, temporal
     pause: z.object({}).strict(),
     resume: z.object({}).strict(),
     snooze: z.object({ until: z.iso.datetime({ offset: true }) }).strict(),
-    cancel: z.object({ reason: z.string().max(500).optional() }).strict(),
+    cancel: z.object({ reason: text({ max: 500, trim: true }).optional() }).strict(),
     'send-now': z.object({}).strict(),
     'mark-paid': z
-      .object({ amount: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(), reference: z.string().max(200).optional() })
+      .object({ amount: minorUnits().optional(), reference: text({ max: 200, trim: true }).optional() })
       .strict(),
   } satisfies Record<Action, z.ZodType>;
 
@@ -393,7 +404,13 @@ export function recoveryRoutes(registry: OpenAPIRegistry, { config, db, temporal
       summary: "The tenant's recovery schedule (the default until one is saved)",
       tags,
       middleware: [authenticate, requireRole('admin')],
-      responses: { 200: jsonResponse('The schedule', scheduleJson.extend({ custom: z.boolean(), updated_at: z.string().nullable() })) },
+      // One closed object, not scheduleJson.extend(): that becomes an allOf of two closed objects no body can match.
+      responses: {
+        200: jsonResponse(
+          'The schedule',
+          z.object({ ...scheduleJson.shape, custom: z.boolean(), updated_at: z.string().nullable() }).strict().openapi('RecoveryScheduleSettings'),
+        ),
+      },
     },
     async ({ principal }, res) => {
       const { schedule, custom, updatedAt } = await findRecoverySchedule(db, principal.tenantId);

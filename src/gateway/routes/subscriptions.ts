@@ -22,10 +22,11 @@ import { allowedOrigin } from '../origin.js';
 import { HttpProblem, problems } from '../problem.js';
 import { addRoute, jsonResponse, problemResponse, type RouteDeps } from '../route.js';
 import { z } from '../zod.js';
+import { idempotencyHeaders, nonNegativeMinorUnits, text } from '../inputs.js';
 
 const STATUSES = ['incomplete', 'incomplete_expired', 'trialing', 'active', 'past_due', 'unpaid', 'canceled', 'paused'] as const;
 
-const accountId = z.string().min(1).max(200).optional().openapi({ description: 'Wallet to act on (API keys only; JWT users act on their own).' });
+const accountId = text({ min: 1, max: 200 }).optional().openapi({ description: 'Wallet to act on (API keys only; JWT users act on their own).' });
 const stripeId = (prefix: string) => z.string().regex(new RegExp(`^${prefix}_[A-Za-z0-9_]{1,200}$`), `not a Stripe ${prefix}_ id`);
 
 const priceJson = z
@@ -43,7 +44,7 @@ const priceJson = z
 const productsResponse = z
   .object({ data: z.array(z.object({ id: z.string(), name: z.string(), description: z.string().nullable(), prices: z.array(priceJson) })) })
   .openapi('Products');
-const creditsBody = z.object({ credits_per_cycle: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }).strict().openapi('PriceCredits');
+const creditsBody = z.object({ credits_per_cycle: nonNegativeMinorUnits() }).strict().openapi('PriceCredits');
 const checkoutBody = z.object({ price_id: stripeId('price'), account_id: accountId }).strict().openapi('SubscriptionCheckout');
 const urlResponse = z.object({ url: z.string() });
 const subscriptionJson = z
@@ -258,7 +259,8 @@ export function subscriptionRoutes(registry: OpenAPIRegistry, { config, db, temp
       summary: 'Start a subscription: returns a Stripe Checkout URL (subscription mode)',
       tags,
       body: checkoutBody,
-      headers: z.object({ 'idempotency-key': z.string().min(1).max(255).optional() }),
+      headers: idempotencyHeaders('Replays with the same key return the same Checkout Session; another request with it answers 422.'),
+      idempotency: { db },
       middleware: [authenticate, writeLimit],
       responses: {
         201: jsonResponse('Checkout Session created', urlResponse.extend({ checkout_session_id: z.string(), customer_id: z.string() }).openapi('SubscriptionCheckoutSession')),

@@ -23,6 +23,8 @@ import { itemExcessPayments, itemExcessPaymentsJson } from './excess-payments.js
 import { HttpProblem, problems } from '../problem.js';
 import { addRoute, jsonResponse, problemResponse, type RouteDeps } from '../route.js';
 import { z } from '../zod.js';
+import { currency, metadataMap, minorUnits } from '../inputs.js';
+import { STRIPE_TRANSIENT_ERROR } from '../upstream.js';
 
 /**
  * The seed system's transaction API: one Checkout Session at a time and one Payment Link per transaction, in the
@@ -37,12 +39,8 @@ import { z } from '../zod.js';
 
 const TRANSACTION_REF = /^[A-Za-z0-9._:-]{1,200}$/;
 const transactionRef = z.string().regex(TRANSACTION_REF, 'letters, digits and . _ : - only (1-200)');
-const currency = z
-  .string()
-  .regex(/^[A-Za-z]{3}$/, 'must be an ISO 4217 code such as usd')
-  .transform((code) => code.toLowerCase());
-const amount = z.number().int('must be an integer in minor units').positive().max(99_999_999);
-const metadata = z.record(z.string().max(40), z.string().max(500)).refine((value) => Object.keys(value).length <= 20, 'at most 20 keys');
+const amount = minorUnits(99_999_999);
+const metadata = metadataMap;
 
 const checkoutBody = z
   .object({
@@ -123,7 +121,8 @@ export function transactionRoutes(registry: OpenAPIRegistry, { config, db, tempo
       const type = updateFailureType(error);
       if (type === TRANSACTION_MISMATCH) throw problems.conflict('transaction_mismatch', error.cause?.message ?? 'the reference is used with another amount');
       if (type === TRANSACTION_PAID) throw problems.conflict('transaction_paid', error.cause?.message ?? 'the transaction is already paid');
-      if (type === 'StripeClientError' || type === 'StripeTransientError') throw new HttpProblem(502, 'stripe_error', 'Stripe refused the request.');
+      if (type === STRIPE_TRANSIENT_ERROR) throw error; // the problem handler: 503 stripe_unavailable
+      if (type === 'StripeClientError') throw new HttpProblem(502, 'stripe_error', 'Stripe refused the request.');
     }
     throw error;
   }

@@ -64,7 +64,9 @@ export function stripeWebhookHandlers({ config, db, temporal, log }: WebhookRout
             deadlineMs: config.TEMPORAL_RPC_TIMEOUT_MS,
             log: requestLog,
           });
-          sendAck(res, { received: true, event_id: event.id, ...outcome });
+          // A malformed event may be any JSON value (null, a string…): echo its id only when it has one.
+          const eventId = typeof (event as { id?: unknown } | null)?.id === 'string' ? event.id : null;
+          sendAck(res, { received: true, event_id: eventId, ...outcome });
         } catch (error) {
           if (isTemporalUnavailable(error)) {
             requestLog.warn({ eventId: event.id, type: event.type }, 'Temporal unavailable: asking Stripe to redeliver');

@@ -8,6 +8,7 @@ import { subscriptionHandlers } from './handlers/subscriptions.js';
 import { connectHandlers } from './handlers/connect.js';
 import { invoiceHandlers } from './handlers/invoices.js';
 import { transactionHandlers } from './handlers/transactions.js';
+import { eventEnvelope, parseShape } from './shapes.js';
 import type { WebhookContext, WebhookHandler, WebhookHandlerMap, WebhookOutcome } from './types.js';
 
 /**
@@ -25,7 +26,9 @@ export function mergeHandlerMaps(...maps: WebhookHandlerMap[]): WebhookHandlerMa
             const second = await handler(event, ctx);
             if (first.status === 'routed') return first;
             if (second.status === 'routed') return second;
-            return { status: 'ignored', reason: `${first.reason}; ${second.reason}` };
+            // A malformed verdict leads: it is the one worth reading.
+            const reasons = [first.reason, second.reason].sort((a, b) => Number(b.startsWith('malformed')) - Number(a.startsWith('malformed')));
+            return { status: 'ignored', reason: reasons.join('; ') };
           }
         : handler;
     }
@@ -49,7 +52,11 @@ export async function dispatchStripeEvent(
   ctx: Omit<WebhookContext, 'connectedTenantId'>,
   handlers: WebhookHandlerMap = webhookHandlers,
 ): Promise<WebhookOutcome> {
-  const handler = handlers[event.type];
+  // Verified is not well-formed: the envelope is checked before a handler, the database or Temporal sees it.
+  const envelope = parseShape(eventEnvelope, event, 'event', (event ?? {}) as Stripe.Event, ctx.log);
+  if (!envelope.ok) return envelope.outcome;
+  // Own keys only: a type such as `constructor` must not find Object.prototype's.
+  const handler = Object.hasOwn(handlers, event.type) ? handlers[event.type] : undefined;
   if (!handler) {
     ctx.log.debug({ eventId: event.id, type: event.type }, 'unhandled Stripe event type acknowledged');
     return { status: 'ignored', reason: `no handler for ${event.type}` };

@@ -1,26 +1,40 @@
 import type Stripe from 'stripe';
+import { z } from 'zod';
 import type { CheckoutSessionEvent, CheckoutSessionEventType } from '../../../../activities/topup-types.js';
 import { topUpWorkflowId } from '../../../temporal/workflow-ids.js';
 import { checkoutSessionEventSignal, topUpWorkflow } from '../../../../workflows/topup.js';
+import { amount, checkoutPayment, currency, parseShape, ref, type CheckoutPayment } from '../shapes.js';
 import type { WebhookHandler, WebhookHandlerMap } from '../types.js';
 
-function toSignal(event: Stripe.Event, session: Stripe.Checkout.Session): CheckoutSessionEvent {
+/**
+ * What a top-up session must carry: our metadata and its payment fields, amount and currency even when unpaid
+ * (our sessions always have them; async_payment_succeeded credits whatever payment_status says).
+ */
+const topUpSession = z.intersection(
+  checkoutPayment,
+  z.looseObject({ metadata: z.looseObject({ tenant_id: ref, top_up_id: ref }), amount_total: amount, currency }),
+);
+
+function toSignal(event: Stripe.Event, session: CheckoutPayment): CheckoutSessionEvent {
   return {
     eventId: event.id,
     type: event.type as CheckoutSessionEventType,
     sessionId: session.id,
-    paymentStatus: session.payment_status as CheckoutSessionEvent['paymentStatus'],
+    paymentStatus: session.payment_status,
     amountTotal: session.amount_total ?? 0,
     currency: session.currency ?? '',
   };
 }
 
 const routeCheckoutSession: WebhookHandler = async (event, ctx) => {
-  const session = event.data.object as Stripe.Checkout.Session;
-  const metadata = session.metadata ?? {};
-  if (metadata.purpose !== 'top_up' || !metadata.tenant_id || !metadata.top_up_id) {
+  const raw = event.data.object as Stripe.Checkout.Session;
+  if (raw.metadata?.purpose !== 'top_up') {
     return { status: 'ignored', reason: 'checkout session is not a credit top-up' };
   }
+  const parsed = parseShape(topUpSession, raw, 'top-up checkout session', event, ctx.log);
+  if (!parsed.ok) return parsed.outcome;
+  const session = parsed.data;
+  const metadata = session.metadata;
   if (ctx.connectedTenantId !== undefined && ctx.connectedTenantId !== metadata.tenant_id) {
     ctx.log.warn({ eventId: event.id, account: event.account }, 'top-up metadata names another tenant than the connected account');
     return { status: 'ignored', reason: 'tenant mismatch' };
@@ -30,7 +44,7 @@ const routeCheckoutSession: WebhookHandler = async (event, ctx) => {
     ctx.temporal.workflow.signalWithStart(topUpWorkflow, {
       workflowId,
       taskQueue: ctx.taskQueue,
-      args: [{ tenantId: metadata.tenant_id!, topUpId: metadata.top_up_id!, retry: ctx.retry }],
+      args: [{ tenantId: metadata.tenant_id, topUpId: metadata.top_up_id, retry: ctx.retry }],
       signal: checkoutSessionEventSignal,
       signalArgs: [toSignal(event, session)],
     }),

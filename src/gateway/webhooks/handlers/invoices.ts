@@ -1,10 +1,24 @@
 import type Stripe from 'stripe';
+import { z } from 'zod';
 import { INVOICE_EVENT_TYPES, type InvoiceEvent, type InvoiceEventType } from '../../../../activities/invoice-types.js';
 import { findInvoicesByPaymentLink } from '../../../db/invoices.js';
 import { invoiceSnapshotFrom } from '../../../stripe/invoice-snapshot.js';
 import { invoiceWorkflowId } from '../../../temporal/workflow-ids.js';
 import { invoiceEventSignal, invoiceWorkflow } from '../../../../workflows/invoice.js';
+import { amount, checkoutPayment, currency, expandable, idOf, invoiceShape, optionalRef, parseShape } from '../shapes.js';
+import { tenantExists } from '../tenants.js';
 import type { WebhookContext, WebhookHandler, WebhookHandlerMap, WebhookOutcome } from '../types.js';
+
+/** A Payment Link checkout: its link (a database lookup key), our metadata, and the payment, amount and currency always. */
+const invoiceCheckoutShape = z.intersection(
+  checkoutPayment,
+  z.looseObject({
+    metadata: z.looseObject({ tenant_id: optionalRef, invoice_id: optionalRef }).nullish(),
+    payment_link: expandable.nullish(),
+    amount_total: amount,
+    currency,
+  }),
+);
 
 async function signalInvoice(
   ctx: WebhookContext,
@@ -30,7 +44,9 @@ async function signalInvoice(
  * Tenant: the connected account's, else the invoice's metadata tenant_id; platform invoices without one are ignored.
  */
 const routeInvoice: WebhookHandler = async (event, ctx) => {
-  const invoice = event.data.object as Stripe.Invoice;
+  const parsed = parseShape(invoiceShape, event.data.object, 'invoice', event, ctx.log);
+  if (!parsed.ok) return parsed.outcome;
+  const invoice = parsed.data as unknown as Stripe.Invoice;
   if (!invoice.id) return { status: 'ignored', reason: 'invoice without id (preview)' };
   const metadataTenant = invoice.metadata?.tenant_id;
   if (ctx.connectedTenantId !== undefined && metadataTenant && metadataTenant !== ctx.connectedTenantId) {
@@ -40,6 +56,10 @@ const routeInvoice: WebhookHandler = async (event, ctx) => {
   if (!tenantId) {
     ctx.log.info({ eventId: event.id, invoice: invoice.id }, 'platform invoice without a tenant acknowledged and ignored');
     return { status: 'ignored', reason: 'invoice has no tenant' };
+  }
+  if (!(await tenantExists(ctx, tenantId))) {
+    ctx.log.warn({ eventId: event.id, invoice: invoice.id }, 'invoice metadata names an unknown tenant; ignored');
+    return { status: 'ignored', reason: 'unknown tenant' };
   }
   return signalInvoice(
     ctx,
@@ -53,9 +73,16 @@ const routeInvoice: WebhookHandler = async (event, ctx) => {
  * (purpose 'invoice'), else by the stored payment_link id. Everything else is someone else's session.
  */
 const routeInvoiceCheckout: WebhookHandler = async (event, ctx) => {
-  const session = event.data.object as Stripe.Checkout.Session;
-  const metadata = session.metadata ?? {};
-  const paymentLinkId = typeof session.payment_link === 'string' ? session.payment_link : (session.payment_link?.id ?? null);
+  const raw = event.data.object as Stripe.Checkout.Session;
+  const purpose: unknown = raw.metadata?.purpose;
+  if (purpose !== 'invoice' && !(purpose === undefined && raw.payment_link)) {
+    return { status: 'ignored', reason: 'checkout session is not an invoice payment' };
+  }
+  const parsed = parseShape(invoiceCheckoutShape, raw, 'invoice checkout session', event, ctx.log);
+  if (!parsed.ok) return parsed.outcome;
+  const session = parsed.data;
+  const metadata = { ...session.metadata, purpose };
+  const paymentLinkId = idOf(session.payment_link) ?? null;
   let target: { tenantId: string; invoiceId: string } | undefined;
   if (metadata.purpose === 'invoice' && metadata.tenant_id && metadata.invoice_id) {
     if (ctx.connectedTenantId !== undefined && ctx.connectedTenantId !== metadata.tenant_id) {
@@ -79,11 +106,11 @@ const routeInvoiceCheckout: WebhookHandler = async (event, ctx) => {
       kind: 'payment_link_paid',
       eventId: event.id,
       checkoutSessionId: session.id,
-      paymentIntentId: typeof session.payment_intent === 'string' ? session.payment_intent : (session.payment_intent?.id ?? null),
+      paymentIntentId: idOf(session.payment_intent) ?? null,
       paymentLinkId,
       paymentStatus: session.payment_status,
-      amountTotal: session.amount_total ?? 0,
-      currency: session.currency ?? '',
+      amountTotal: session.amount_total,
+      currency: session.currency,
       paidAt: event.created,
     },
   );

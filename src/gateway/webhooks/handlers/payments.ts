@@ -1,17 +1,46 @@
 import type Stripe from 'stripe';
+import { z } from 'zod';
 import type { OrderStripeEvent, PaymentIntentEventType, RefundSnapshot } from '../../../../activities/order-types.js';
 import { findOrdersByPaymentIntent } from '../../../db/orders.js';
 import { orderWorkflowId } from '../../../temporal/workflow-ids.js';
 import { orderStripeEventSignal, orderWorkflow } from '../../../../workflows/order.js';
+import { amount, currency, expandable, idOf, metadataValue, optionalRef, parseShape, paymentError, stripeId, stripeWord, text } from '../shapes.js';
 import type { WebhookContext, WebhookHandler, WebhookHandlerMap, WebhookOutcome } from '../types.js';
 
 type Target = { tenantId: string; orderId: string } | { ignored: string };
 
-const idOf = (value: string | { id: string } | null | undefined): string | undefined =>
-  typeof value === 'string' ? value : (value?.id ?? undefined);
+const orderMetadata = z
+  .looseObject({ purpose: metadataValue, tenant_id: optionalRef, order_id: optionalRef, attempt: metadataValue, refund_request_id: optionalRef })
+  .nullish();
+const intentShape = z.looseObject({
+  id: stripeId,
+  metadata: orderMetadata,
+  status: stripeWord,
+  amount,
+  amount_received: amount.nullish(),
+  currency,
+  last_payment_error: paymentError,
+});
+/** order_refunds.status takes exactly Stripe's refund statuses. */
+const refundShape = z.looseObject({
+  id: stripeId,
+  metadata: orderMetadata,
+  payment_intent: expandable.nullish(),
+  amount,
+  currency,
+  status: z.enum(['pending', 'requires_action', 'succeeded', 'failed', 'canceled']).nullish(),
+  failure_reason: text(200).nullish(),
+});
+const chargeShape = z.looseObject({
+  metadata: orderMetadata,
+  payment_intent: expandable.nullish(),
+  amount_refunded: amount,
+  currency,
+  refunds: z.looseObject({ data: z.array(refundShape).max(1000).nullish() }).nullish(),
+});
 
 /** Our metadata first ({purpose: 'order', tenant_id, order_id}); top-up and foreign objects are not ours. */
-async function resolveTarget(metadata: Stripe.Metadata | null | undefined, paymentIntentId: string | undefined, ctx: WebhookContext): Promise<Target> {
+async function resolveTarget(metadata: z.output<typeof orderMetadata>, paymentIntentId: string | undefined, ctx: WebhookContext): Promise<Target> {
   if (metadata?.purpose === 'order' && metadata.tenant_id && metadata.order_id) {
     if (ctx.connectedTenantId !== undefined && ctx.connectedTenantId !== metadata.tenant_id) return { ignored: 'tenant mismatch' };
     return { tenantId: metadata.tenant_id, orderId: metadata.order_id };
@@ -40,9 +69,11 @@ async function signal(target: Target, signalArg: OrderStripeEvent, ctx: WebhookC
 }
 
 const routePaymentIntent: WebhookHandler = async (event, ctx) => {
-  const intent = event.data.object as Stripe.PaymentIntent;
+  if ((event.data.object as Stripe.PaymentIntent).metadata?.purpose !== 'order') return { status: 'ignored', reason: 'PaymentIntent is not an order payment' };
+  const parsed = parseShape(intentShape, event.data.object, 'order PaymentIntent', event, ctx.log);
+  if (!parsed.ok) return parsed.outcome;
+  const intent = parsed.data;
   const metadata = intent.metadata ?? {};
-  if (metadata.purpose !== 'order') return { status: 'ignored', reason: 'PaymentIntent is not an order payment' };
   const target = await resolveTarget(metadata, undefined, ctx);
   return signal(
     target,
@@ -62,7 +93,7 @@ const routePaymentIntent: WebhookHandler = async (event, ctx) => {
   );
 };
 
-function refundSnapshot(refund: Stripe.Refund): RefundSnapshot {
+function refundSnapshot(refund: z.output<typeof refundShape>): RefundSnapshot {
   return {
     refundId: refund.id,
     ...(refund.metadata?.refund_request_id ? { refundRequestId: refund.metadata.refund_request_id } : {}),
@@ -75,13 +106,17 @@ function refundSnapshot(refund: Stripe.Refund): RefundSnapshot {
 }
 
 const routeRefund: WebhookHandler = async (event, ctx) => {
-  const refund = event.data.object as Stripe.Refund;
+  const parsed = parseShape(refundShape, event.data.object, 'refund', event, ctx.log);
+  if (!parsed.ok) return parsed.outcome;
+  const refund = parsed.data;
   const target = await resolveTarget(refund.metadata, idOf(refund.payment_intent), ctx);
   return signal(target, { eventId: event.id, kind: 'refund', type: event.type, ...refundSnapshot(refund) }, ctx);
 };
 
 const routeChargeRefunded: WebhookHandler = async (event, ctx) => {
-  const charge = event.data.object as Stripe.Charge;
+  const parsed = parseShape(chargeShape, event.data.object, 'charge', event, ctx.log);
+  if (!parsed.ok) return parsed.outcome;
+  const charge = parsed.data;
   const target = await resolveTarget(charge.metadata, idOf(charge.payment_intent), ctx);
   const refunds = charge.refunds?.data?.map(refundSnapshot);
   return signal(

@@ -1,11 +1,20 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type Stripe from 'stripe';
+import { z } from 'zod';
 import type { RecoveryItemKind } from '../../../../activities/recovery-types.js';
 import { recordCampaignPaid } from '../../../db/recoveries.js';
 import { excessPaymentWorkflowId } from '../../../temporal/workflow-ids.js';
 import { excessPaymentWorkflow } from '../../../../workflows/excess-payment.js';
+import { checkoutPayment, metadataValue, optionalRef, parseShape, ref } from '../shapes.js';
+import { tenantExists } from '../tenants.js';
 import type { WebhookHandler, WebhookHandlerMap } from '../types.js';
 import { paymentFromSession, signalTransaction } from './transactions.js';
+
+/** Our legacy recovery metadata and the session's payment fields (item_kind is checked against ITEM_KINDS below). */
+const recoverySession = z.intersection(
+  checkoutPayment,
+  z.looseObject({ metadata: z.looseObject({ tenant_id: ref, campaign_id: ref, item_kind: metadataValue, item_ref: optionalRef }) }),
+);
 
 const ITEM_KINDS: ReadonlySet<string> = new Set<RecoveryItemKind>(['invoice', 'subscription_invoice', 'order', 'transaction']);
 
@@ -16,11 +25,14 @@ const ITEM_KINDS: ReadonlySet<string> = new Set<RecoveryItemKind>(['invoice', 's
  * campaign goes on with the item's own way to be paid.
  */
 const routeLegacyRecoveryPayment: WebhookHandler = async (event, ctx) => {
-  const session = event.data.object as Stripe.Checkout.Session;
-  const metadata = session.metadata ?? {};
-  if (metadata.purpose !== 'recovery' || !metadata.tenant_id || !metadata.campaign_id) {
+  const raw = (event.data.object as Stripe.Checkout.Session).metadata;
+  if (raw?.purpose !== 'recovery' || !raw.tenant_id || !raw.campaign_id) {
     return { status: 'ignored', reason: 'checkout session is not a recovery payment' };
   }
+  const parsed = parseShape(recoverySession, event.data.object, 'recovery checkout session', event, ctx.log);
+  if (!parsed.ok) return parsed.outcome;
+  const session = parsed.data;
+  const metadata = session.metadata;
   if (ctx.connectedTenantId !== undefined && ctx.connectedTenantId !== metadata.tenant_id) {
     return { status: 'ignored', reason: 'tenant mismatch' };
   }
@@ -30,6 +42,7 @@ const routeLegacyRecoveryPayment: WebhookHandler = async (event, ctx) => {
   const kind = metadata.item_kind;
   const ref = metadata.item_ref;
   if (!kind || !ITEM_KINDS.has(kind) || !ref) return { status: 'ignored', reason: 'recovery metadata names no item' };
+  if (!(await tenantExists(ctx, tenantId))) return { status: 'ignored', reason: 'unknown tenant' };
   if (kind === 'transaction') {
     await recordCampaignPaid(ctx.db, { tenantId, campaignId: metadata.campaign_id, amount: payment.amount, paidAt: new Date(event.created * 1000), via: 'webhook' });
     return signalTransaction(ctx, { tenantId, ref }, payment);

@@ -1,4 +1,5 @@
 import type Stripe from 'stripe';
+import { z } from 'zod';
 import {
   invoiceSnapshot,
   invoiceSubscriptionId,
@@ -10,7 +11,44 @@ import {
 import { findSubscriptionTenants } from '../../../db/subscriptions.js';
 import { subscriptionWorkflowId } from '../../../temporal/workflow-ids.js';
 import { subscriptionEventSignal, subscriptionWorkflow } from '../../../../workflows/subscription.js';
+import { amount, count, currency, expandable, invoiceShape, optionalRef, parseShape, stripeId, stripeWord, timestamp } from '../shapes.js';
+import { tenantExists } from '../tenants.js';
 import type { WebhookContext, WebhookHandler, WebhookHandlerMap, WebhookOutcome } from '../types.js';
+
+/** Every field subscriptionSnapshot reads; the status is one the workflow knows. */
+const subscriptionShape = z.looseObject({
+  id: stripeId,
+  metadata: z.looseObject({ tenant_id: optionalRef, account_id: optionalRef }).nullish(),
+  customer: expandable.nullish(),
+  status: z.enum(['incomplete', 'incomplete_expired', 'trialing', 'active', 'past_due', 'unpaid', 'canceled', 'paused']),
+  currency: currency.nullish(),
+  cancel_at_period_end: z.boolean().nullish(),
+  canceled_at: timestamp.nullish(),
+  items: z
+    .looseObject({
+      data: z
+        .array(
+          z.looseObject({
+            quantity: count.nullish(),
+            current_period_start: timestamp.nullish(),
+            current_period_end: timestamp.nullish(),
+            price: z
+              .looseObject({
+                id: stripeId,
+                product: expandable.nullish(),
+                unit_amount: amount.nullish(),
+                currency: currency.nullish(),
+                recurring: z.looseObject({ interval: stripeWord.nullish(), interval_count: count.nullish() }).nullish(),
+              })
+              .nullish(),
+          }),
+        )
+        .max(1000),
+    })
+    .nullish(),
+});
+/** A subscription invoice snapshot names its invoice. */
+const subscriptionInvoiceShape = z.intersection(invoiceShape, z.looseObject({ id: stripeId }));
 
 /**
  * The tenant is the connected account's owner, else the `tenant_id` our checkout put in the subscription
@@ -30,7 +68,11 @@ async function resolveTenant(
     }
     return { tenantId: ctx.connectedTenantId };
   }
-  if (metadataTenant) return { tenantId: metadataTenant };
+  if (metadataTenant) {
+    if (await tenantExists(ctx, metadataTenant)) return { tenantId: metadataTenant };
+    ctx.log.warn({ eventId: event.id, subscriptionId }, 'subscription metadata names an unknown tenant; ignored');
+    return { ignored: 'unknown tenant' };
+  }
   // Older invoices may lack the metadata snapshot: a subscription we already track names its tenant.
   const tenants = await findSubscriptionTenants(ctx.db, subscriptionId);
   if (tenants.length === 1) return { tenantId: tenants[0]! };
@@ -52,7 +94,9 @@ async function signal(ctx: WebhookContext, tenantId: string, subscriptionId: str
 }
 
 const routeSubscription: WebhookHandler = async (event, ctx) => {
-  const subscription = event.data.object as Stripe.Subscription;
+  const parsed = parseShape(subscriptionShape, event.data.object, 'subscription', event, ctx.log);
+  if (!parsed.ok) return parsed.outcome;
+  const subscription = parsed.data as unknown as Stripe.Subscription;
   const tenant = await resolveTenant(event, ctx, subscription.metadata?.tenant_id, subscription.id);
   if ('ignored' in tenant) return { status: 'ignored', reason: tenant.ignored };
   return signal(ctx, tenant.tenantId, subscription.id, {
@@ -65,7 +109,9 @@ const routeSubscription: WebhookHandler = async (event, ctx) => {
 };
 
 const routeInvoice: WebhookHandler = async (event, ctx) => {
-  const invoice = event.data.object as Stripe.Invoice;
+  const parsed = parseShape(subscriptionInvoiceShape, event.data.object, 'subscription invoice', event, ctx.log);
+  if (!parsed.ok) return parsed.outcome;
+  const invoice = parsed.data as unknown as Stripe.Invoice;
   const subscriptionId = invoiceSubscriptionId(invoice);
   // One-off invoices (no subscription parent) are not ours: the invoices issue will route them.
   if (!subscriptionId) return { status: 'ignored', reason: 'invoice does not belong to a subscription' };

@@ -1,13 +1,24 @@
 import type Stripe from 'stripe';
+import { z } from 'zod';
 import type { TransactionPaymentEvent } from '../../../../activities/transaction-types.js';
 import { transactionWorkflowId } from '../../../temporal/workflow-ids.js';
 import { transactionPaymentSignal, transactionWorkflow } from '../../../../workflows/transaction.js';
+import { amount, checkoutPayment, currency, idOf, parseShape, paymentError, ref, stripeId, truncate, type CheckoutPayment } from '../shapes.js';
 import type { WebhookContext, WebhookHandler, WebhookHandlerMap, WebhookOutcome } from '../types.js';
 
-const idOf = (value: string | { id: string } | null | undefined): string | undefined =>
-  typeof value === 'string' ? value : (value?.id ?? undefined);
-
 type Target = { tenantId: string; ref: string } | { ignored: string };
+
+/** Our transaction metadata; the reference as POST /v1/checkout-sessions accepts it. */
+const transactionMetadata = z.looseObject({ tenant_id: ref, transaction_ref: z.string().regex(/^[A-Za-z0-9._:-]{1,200}$/, 'not a transaction reference') });
+const transactionSession = z.intersection(checkoutPayment, z.looseObject({ metadata: transactionMetadata }));
+const transactionIntent = z.looseObject({
+  id: stripeId,
+  metadata: transactionMetadata,
+  amount,
+  amount_received: amount.nullish(),
+  currency,
+  last_payment_error: paymentError,
+});
 
 /** Our metadata ({purpose: 'transaction', tenant_id, transaction_ref}), on sessions, links' sessions and PaymentIntents. */
 function targetOf(metadata: Stripe.Metadata | null | undefined, ctx: WebhookContext): Target {
@@ -33,7 +44,7 @@ export async function signalTransaction(ctx: WebhookContext, target: { tenantId:
 }
 
 /** A paid Checkout Session of the transaction (its own session, or one of its Payment Link). */
-export function paymentFromSession(event: Stripe.Event, session: Stripe.Checkout.Session): TransactionPaymentEvent | undefined {
+export function paymentFromSession(event: Stripe.Event, session: CheckoutPayment): TransactionPaymentEvent | undefined {
   const paymentIntentId = idOf(session.payment_intent);
   if (!paymentIntentId || session.payment_status !== 'paid') return undefined;
   return {
@@ -48,18 +59,22 @@ export function paymentFromSession(event: Stripe.Event, session: Stripe.Checkout
 }
 
 const routeSession: WebhookHandler = async (event, ctx) => {
-  const session = event.data.object as Stripe.Checkout.Session;
-  const target = targetOf(session.metadata, ctx);
+  const target = targetOf((event.data.object as Stripe.Checkout.Session).metadata, ctx);
   if ('ignored' in target) return { status: 'ignored', reason: target.ignored };
+  const parsed = parseShape(transactionSession, event.data.object, 'transaction checkout session', event, ctx.log);
+  if (!parsed.ok) return parsed.outcome;
+  const session = parsed.data;
   const payment = paymentFromSession(event, session);
   if (!payment) return { status: 'ignored', reason: 'transaction checkout not paid yet' };
   return signalTransaction(ctx, target, payment);
 };
 
 const routePaymentIntent: WebhookHandler = async (event, ctx) => {
-  const intent = event.data.object as Stripe.PaymentIntent;
-  const target = targetOf(intent.metadata, ctx);
+  const target = targetOf((event.data.object as Stripe.PaymentIntent).metadata, ctx);
   if ('ignored' in target) return { status: 'ignored', reason: target.ignored };
+  const parsed = parseShape(transactionIntent, event.data.object, 'transaction PaymentIntent', event, ctx.log);
+  if (!parsed.ok) return parsed.outcome;
+  const intent = parsed.data;
   const succeeded = event.type === 'payment_intent.succeeded';
   return signalTransaction(ctx, target, {
     eventId: event.id,
@@ -68,7 +83,7 @@ const routePaymentIntent: WebhookHandler = async (event, ctx) => {
     status: succeeded ? 'succeeded' : 'failed',
     amount: succeeded ? (intent.amount_received ?? 0) : (intent.amount ?? 0),
     currency: intent.currency,
-    ...(intent.last_payment_error?.message ? { failureMessage: intent.last_payment_error.message.slice(0, 500) } : {}),
+    ...(intent.last_payment_error?.message ? { failureMessage: truncate(intent.last_payment_error.message, 500) } : {}),
   });
 };
 
