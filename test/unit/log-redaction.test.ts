@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createLogger, maskText, pseudonym } from '../../src/logger.js';
+import { temporalRuntimeLogger } from '../../src/worker/runtime-logger.js';
 
 const EMAIL = 'Jane.Doe+billing@example.com';
 const PHONE = '+15551234567';
@@ -104,5 +105,14 @@ describe('log redaction', () => {
     };
     log.info(guarded, 'ignored');
     expect(lines).toHaveLength(0);
+  });
+
+  it('masks the Temporal SDK\'s own lines (activity failures quoting an address) through the same logger', () => {
+    const { log, text, parsed } = capture();
+    const sdk = temporalRuntimeLogger(log, 'info');
+    sdk.warn(`Activity failed: 550 mailbox unavailable for ${EMAIL}`, { activityType: 'sendStep', to: PHONE, body: SMS, error: new Error(`SMS to ${PHONE} failed, card ${CARD}`) });
+    sdk.debug('not at info', { email: EMAIL });
+    expectClean(text());
+    expect(parsed()).toEqual([expect.objectContaining({ level: 40, activityType: 'sendStep', source: 'temporal-sdk' })]);
   });
 });
