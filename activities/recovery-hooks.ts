@@ -93,12 +93,21 @@ export function createRecoveryHookActivities({ db, stripe, temporal, publicBaseU
       return result.outcome === 'running' ? 'started' : 'finished';
     },
 
-    async notifyItemPaid(input: { tenantId: string; item: RecoveryItem; via: PaidVia; amount?: number; reference?: string }): Promise<'signalled' | 'not_running' | 'unavailable'> {
+    async notifyItemPaid(input: {
+      tenantId: string;
+      item: RecoveryItem;
+      via: PaidVia;
+      amount?: number;
+      reference?: string;
+      /** When the item was paid (epoch ms); otherwise the campaign's own clock. */
+      paidAtMs?: number;
+    }): Promise<'signalled' | 'not_running' | 'unavailable'> {
       if (!temporal) return 'unavailable';
       const outcome = await notifyRecoveryPaid(temporal, input.tenantId, input.item, {
         via: input.via,
         ...(input.amount !== undefined ? { amount: input.amount } : {}),
         ...(input.reference ? { reference: input.reference } : {}),
+        ...(input.paidAtMs !== undefined ? { paidAtMs: input.paidAtMs } : {}),
       });
       if (outcome === 'signalled') log.info('recovery campaign told the item is paid', { tenantId: input.tenantId, item: input.item });
       return outcome;

@@ -156,17 +156,20 @@ export async function transactionWorkflow(input: TransactionInput): Promise<Tran
       case 'duplicate':
       case 'failed':
         return outcome;
-      case 'settled':
-        adopt(await acts.loadTransaction({ tenantId: state.tenantId, ref: state.ref }));
+      case 'settled': {
+        const settled = await acts.loadTransaction({ tenantId: state.tenantId, ref: state.ref });
+        adopt(settled);
         await recovery.notifyItemPaid({
           tenantId: state.tenantId,
           item: { kind: 'transaction', ref: state.ref },
           via: 'webhook',
           amount: event.amount,
           reference: event.paymentIntentId,
+          ...(settled?.paidAt ? { paidAtMs: Date.parse(settled.paidAt) } : {}),
         });
         await acts.deactivateTransactionLink({ tenantId: state.tenantId, ref: state.ref });
         return `settled by ${event.paymentIntentId}`;
+      }
       case 'excess': {
         const refunded = await excess.refundExcessPayment({
           tenantId: state.tenantId,

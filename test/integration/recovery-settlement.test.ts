@@ -372,6 +372,7 @@ describe('recovery settles the item it chases', () => {
     expect(declined).toMatchObject({ status: 'open', payments: [expect.objectContaining({ payment_intent_id: 'pi_txn_declined', status: 'failed', settled_transaction: false })] });
 
     // Paid through the link: the transaction settles, the campaign ends, the link stops taking payments.
+    const payingAt = Date.now();
     await deliver(
       fromAccount(
         'checkout.session.completed',
@@ -380,6 +381,8 @@ describe('recovery settles the item it chases', () => {
     );
     const state = await campaignClosed(`txn:${ref}`);
     expect(state).toMatchObject({ status: 'paid', recoveredAmount: 1500 });
+    // Paid when the transaction settled, not when the campaign last looked at its clock.
+    expect(state.paidAtMs).toBeGreaterThanOrEqual(payingAt - 1000);
     const settled = await waitFor(async () => {
       const response = await api(app, 'GET', `/v1/transactions/${ref}`, { key: app.keys.t1Admin });
       return response.body.status === 'paid' ? response.body : undefined;
