@@ -1,4 +1,4 @@
-import { log } from '@temporalio/activity';
+import { ApplicationFailure, log } from '@temporalio/activity';
 import type Stripe from 'stripe';
 import type { Db } from '../src/db/connection.js';
 import { markExcessRefund, recordExcessPayment } from '../src/db/excess-payments.js';
@@ -15,8 +15,12 @@ export interface ExcessPaymentActivityDeps {
 const REFUNDED_OR_UNDERWAY = new Set(['succeeded', 'pending', 'requires_action']);
 
 export function createExcessPaymentActivities({ db, stripe }: ExcessPaymentActivityDeps) {
-  /** The refund goes where the payment was made: an order's own account (fixed at creation), else the tenant's. */
+  /**
+   * The refund goes where the payment was made: the account its event named (a parallel charge from an older
+   * campaign was taken in the platform account), else an order's own account (fixed at creation), else the tenant's.
+   */
   async function refundOptions(input: ExcessPaymentInput, idempotencyKey: string): Promise<Stripe.RequestOptions> {
+    if (input.stripeAccount !== undefined) return { ...(input.stripeAccount ? { stripeAccount: input.stripeAccount } : {}), idempotencyKey };
     if (input.item.kind !== 'order') return accountOptions(db, input.tenantId, idempotencyKey);
     const account = await orderStripeAccount(db, input.tenantId, { orderId: input.item.ref });
     return { ...(account ? { stripeAccount: account } : {}), idempotencyKey };
@@ -32,9 +36,16 @@ export function createExcessPaymentActivities({ db, stripe }: ExcessPaymentActiv
       if (record.refundId && REFUNDED_OR_UNDERWAY.has(record.refundStatus)) return record;
       const metadata = { purpose: 'excess_refund', tenant_id: input.tenantId, item_kind: input.item.kind, item_ref: input.item.ref };
       const options = await refundOptions(input, `excess-refund:${input.tenantId}:${input.paymentIntentId}`);
-      const refund = await callStripe('refunds.create', async () =>
-        stripe.refunds.create({ payment_intent: input.paymentIntentId, reason: 'duplicate', metadata }, options),
-      );
+      let refund: Stripe.Refund;
+      try {
+        refund = await callStripe('refunds.create', async () =>
+          stripe.refunds.create({ payment_intent: input.paymentIntentId, reason: 'duplicate', metadata }, options),
+        );
+      } catch (error) {
+        // Stripe refused for good: the row says so (GET /v1/admin/excess-payments), for an operator to act on.
+        if (error instanceof ApplicationFailure && error.nonRetryable) await markExcessRefund(db, input.tenantId, input.paymentIntentId, { id: null, status: 'failed' });
+        throw error;
+      }
       await markExcessRefund(db, input.tenantId, input.paymentIntentId, { id: refund.id, status: refund.status ?? 'pending' });
       log.info('excess payment refunded', { tenantId: input.tenantId, item: input.item, paymentIntentId: input.paymentIntentId, refundId: refund.id });
       return { ...record, refundId: refund.id, refundStatus: refund.status ?? 'pending' };

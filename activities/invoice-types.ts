@@ -93,6 +93,8 @@ export interface PaymentLinkPaidEvent {
   checkoutSessionId: string;
   /** The session's PaymentIntent: what a refund of excess money refers to. Absent in events from older runs. */
   paymentIntentId?: string | null;
+  /** The event's `account` (null: the platform account): where a refund of this payment must go. */
+  stripeAccount?: string | null;
   paymentLinkId: string | null;
   paymentStatus: string;
   amountTotal: number;

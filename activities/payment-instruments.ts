@@ -99,7 +99,14 @@ export async function ensureTransactionPaymentLink(
 ): Promise<TransactionRecord> {
   const txn = await findTransaction(db, tenantId, ref);
   if (!txn) throw ApplicationFailure.nonRetryable(`no transaction ${ref}`, 'ValidationError');
-  if (txn.paymentLink) return txn;
+  if (txn.paymentLink?.active) return txn;
+  if (txn.paymentLink) {
+    // Switched off when a campaign ended unpaid; the transaction is still owed, so its one link takes payments again.
+    const linkId = txn.paymentLink.id;
+    await callStripe('paymentLinks.update', async () => stripe.paymentLinks.update(linkId, { active: true }, await accountOptions(db, tenantId)));
+    await setTransactionPaymentLinkActive(db, tenantId, ref, true);
+    return (await findTransaction(db, tenantId, ref))!;
+  }
   const { link, product, price } = await createOneTimePaymentLink({ db, stripe }, tenantId, `txn:${tenantId}:${ref}`, {
     name: `Payment ${ref}`,
     currency: txn.currency,
@@ -115,9 +122,9 @@ export async function deactivateTransactionPaymentLink({ db, stripe }: Instrumen
   const txn = await findTransaction(db, tenantId, ref);
   if (!txn?.paymentLink || !txn.paymentLink.active) return false;
   const linkId = txn.paymentLink.id;
-  await callStripe('paymentLinks.update', async () =>
-    stripe.paymentLinks.update(linkId, { active: false }, await accountOptions(db, tenantId, `txn:${tenantId}:${ref}:payment-link:deactivate`)),
-  );
+  // No idempotency key: switching a flag is idempotent by itself, and a fixed key would replay an old answer after
+  // the link was switched on again in between.
+  await callStripe('paymentLinks.update', async () => stripe.paymentLinks.update(linkId, { active: false }, await accountOptions(db, tenantId)));
   await setTransactionPaymentLinkActive(db, tenantId, ref, false);
   return true;
 }

@@ -60,6 +60,8 @@ export interface TransactionPaymentEvent {
   amount: number;
   currency: string;
   failureMessage?: string;
+  /** The event's `account` (null: the platform account): where a refund of this payment must go. */
+  stripeAccount?: string | null;
 }
 
 /**
@@ -85,6 +87,11 @@ export interface ExcessPaymentRecord {
 export interface ExcessPaymentInput {
   tenantId: string;
   paymentIntentId: string;
+  /**
+   * The Stripe account the payment was made in, as its event said (null: the platform). The refund goes there.
+   * Absent: the order's account for orders, else the tenant's connected account today.
+   */
+  stripeAccount?: string | null;
   item: { kind: RecoveryItemKind; ref: string };
   amount: number;
   currency: string;

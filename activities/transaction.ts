@@ -1,4 +1,5 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { createHash } from 'node:crypto';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type Stripe from 'stripe';
 import type { Db } from '../src/db/connection.js';
 import {
@@ -57,11 +58,15 @@ export function createTransactionActivities({ db, stripe, publicBaseUrl = 'http:
       const metadata = { purpose: 'transaction', tenant_id: input.tenantId, transaction_ref: input.ref };
       const urls = await urlsFor(input.tenantId, input.ref);
       const email = input.customerEmail ?? txn.customerEmail;
+      // From when this activity was first scheduled, so its retries send the same parameters under the same key; the
+      // key also names the parameters, so a later request for the same sequence number never collides with it.
+      const expiresAt = Math.floor((Context.current().info.scheduledTimestampMs || Date.now()) / 1000) + CHECKOUT_SESSION_TTL_SECONDS;
+      const variant = createHash('sha256').update(`${expiresAt}\u0000${email ?? ''}\u0000${urls.successUrl}\u0000${urls.cancelUrl}`).digest('hex').slice(0, 12);
       const session = await callStripe('checkout.sessions.create', async () =>
         stripe.checkout.sessions.create(
           {
             mode: 'payment',
-            expires_at: Math.floor(Date.now() / 1000) + CHECKOUT_SESSION_TTL_SECONDS,
+            expires_at: expiresAt,
             success_url: urls.successUrl,
             cancel_url: urls.cancelUrl,
             client_reference_id: `txn:${input.ref}`,
@@ -70,7 +75,7 @@ export function createTransactionActivities({ db, stripe, publicBaseUrl = 'http:
             metadata,
             payment_intent_data: { metadata },
           },
-          await accountOptions(db, input.tenantId, `txn:${input.tenantId}:${input.ref}:checkout:${seq}`),
+          await accountOptions(db, input.tenantId, `txn:${input.tenantId}:${input.ref}:checkout:${seq}:${variant}`),
         ),
       );
       const paymentIntentId = typeof session.payment_intent === 'string' ? session.payment_intent : (session.payment_intent?.id ?? null);

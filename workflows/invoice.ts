@@ -320,6 +320,7 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceState
       const refunded = await excess.refundExcessPayment({
         tenantId: state.tenantId,
         paymentIntentId: event.paymentIntentId,
+        ...(event.stripeAccount !== undefined ? { stripeAccount: event.stripeAccount } : {}),
         item: { kind: 'invoice', ref: state.invoiceId },
         amount: event.amountTotal,
         currency: event.currency,

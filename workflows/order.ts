@@ -211,8 +211,8 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
     upsertSearchAttributes([
       { key: TenantIdKey, value: state.tenantId },
       { key: StatusKey, value: status },
-      // Search attributes are stored unencrypted: an id only, never an email (older runs may carry one).
-      ...(state.customerId && !state.customerId.includes('@') ? [{ key: CustomerIdKey, value: state.customerId }] : []),
+      // Search attributes are stored unencrypted: an id only, never an email; one an older run wrote is cleared.
+      ...(state.customerId ? [{ key: CustomerIdKey, value: state.customerId.includes('@') ? null : state.customerId }] : []),
     ]);
   }
 

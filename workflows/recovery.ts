@@ -217,8 +217,8 @@ export async function recoveryWorkflow(input: RecoveryInput): Promise<RecoverySt
     upsertSearchAttributes([
       { key: TenantIdKey, value: state.tenantId },
       { key: CampaignStatusKey, value: state.status },
-      // Stored unencrypted: an id only, never an email a caller may have used as its customer id.
-      ...(state.customer.id && !state.customer.id.includes('@') ? [{ key: CustomerIdKey, value: state.customer.id }] : []),
+      // Stored unencrypted: an id only, never an email a caller may have used as its customer id (cleared if set).
+      ...(state.customer.id ? [{ key: CustomerIdKey, value: state.customer.id.includes('@') ? null : state.customer.id }] : []),
       { key: NextStepAtKey, value: state.nextStep ? new Date(state.nextStep.atMs) : null },
     ]);
   }

@@ -141,7 +141,7 @@ export async function transactionWorkflow(input: TransactionInput): Promise<Tran
     touches++;
     return serialised(async () => {
       const txn = await ensureRecord(request);
-      if (txn.paymentLink) return txn;
+      if (txn.paymentLink?.active) return txn;
       const linked = await acts.ensureTransactionLink({ tenantId: state.tenantId, ref: state.ref });
       adopt(linked);
       return linked;
@@ -174,6 +174,7 @@ export async function transactionWorkflow(input: TransactionInput): Promise<Tran
         const refunded = await excess.refundExcessPayment({
           tenantId: state.tenantId,
           paymentIntentId: event.paymentIntentId,
+          ...(event.stripeAccount !== undefined ? { stripeAccount: event.stripeAccount } : {}),
           item: { kind: 'transaction', ref: state.ref },
           amount: event.amount,
           currency: event.currency,

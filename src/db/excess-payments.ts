@@ -68,10 +68,10 @@ export async function findExcessPayment(db: Db, tenantId: string, paymentIntentI
   return row ? toRecord(row) : undefined;
 }
 
-export async function markExcessRefund(db: Db, tenantId: string, paymentIntentId: string, refund: { id: string; status: string }): Promise<void> {
+export async function markExcessRefund(db: Db, tenantId: string, paymentIntentId: string, refund: { id: string | null; status: string }): Promise<void> {
   await excessDb(db)
     .updateTable('excess_payments')
-    .set({ refund_id: refund.id, refund_status: refund.status, updated_at: new Date() })
+    .set({ ...(refund.id ? { refund_id: refund.id } : {}), refund_status: refund.status, updated_at: new Date() })
     .where('tenant_id', '=', tenantId)
     .where('payment_intent_id', '=', paymentIntentId)
     .execute();

@@ -443,6 +443,29 @@ describe('recovery settles the item it chases', () => {
     await recordHistory(app.temporal, transactionWorkflowId('t1', ref), 'transaction-settled-then-excess-refunded.json');
   });
 
+  it('transaction: a campaign that ends unpaid switches the link off; the seed API switches the same link on again', async () => {
+    const from = proxy.calls.length;
+    const ref = 'seed-txn-cancelled';
+    const started = await api(app, 'POST', '/v1/recoveries', {
+      key: app.keys.t1Admin,
+      body: { transaction_reference: ref, amount: 900, currency: 'usd', customer: { email: 'txn.cancelled@example.com' } },
+    });
+    expect(started.status).toBe(201);
+    await waitFor(async () => (mailsTo('txn.cancelled@example.com').length > 0 ? true : undefined), 'the email');
+    const { payment_link_url: url } = (await api(app, 'GET', `/v1/transactions/${ref}`, { key: app.keys.t1Admin })).body;
+    expect((await api(app, 'POST', `/v1/recoveries/txn:${ref}/cancel`, { key: app.keys.t1Admin, body: { reason: 'test' } })).status).toBe(200);
+    const switchedOff = await waitFor(
+      async () => posts(callsSince(from), /^\/v1\/payment_links\/plink_/).find((call) => call.form.active === 'false'),
+      'the link to be switched off',
+    );
+    const again = await api(app, 'POST', '/v1/payment-links', { key: app.keys.t1Admin, body: { transaction_ref: ref, amount: 900, currency: 'usd' } });
+    expect(again.status).toBe(201);
+    expect(again.body.url).toBe(url);
+    const updates = posts(callsSince(from), switchedOff.path).map((call) => call.form.active);
+    expect(updates).toEqual(['false', 'true']);
+    expect(posts(callsSince(from), '/v1/payment_links')).toHaveLength(1);
+  });
+
   it('order: the order workflow makes the instrument, a payment through it is the order\'s paid attempt and ends the campaign', async () => {
     const from = proxy.calls.length;
     const orderId = 'ord_settle_1';
@@ -490,10 +513,11 @@ describe('recovery settles the item it chases', () => {
     expect(mailsTo('order.settle@example.com')).toHaveLength(1);
   });
 
-  it('a parallel recovery Checkout charge from an older campaign is refunded, and the campaign keeps chasing the invoice', async () => {
+  it('a parallel recovery Checkout charge from an older campaign is refunded where it was taken, and the campaign keeps chasing the invoice', async () => {
     const from = proxy.calls.length;
+    // Older campaigns created these sessions in the platform account, whatever the tenant's account: no `account`.
     const legacy = () =>
-      fromAccount(
+      stripeEvent(
         'checkout.session.completed',
         checkoutSession({
           id: 'cs_legacy_recovery',
@@ -504,7 +528,7 @@ describe('recovery settles the item it chases', () => {
       );
     await deliver(legacy());
     const refund = await waitFor(async () => posts(callsSince(from), '/v1/refunds')[0], 'the refund');
-    expect(refund).toMatchObject({ account: ACCOUNT, idempotencyKey: 'excess-refund:t1:pi_legacy_recovery' });
+    expect(refund).toMatchObject({ account: undefined, idempotencyKey: 'excess-refund:t1:pi_legacy_recovery' });
     await deliver(legacy());
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(posts(callsSince(from), '/v1/refunds')).toHaveLength(1);

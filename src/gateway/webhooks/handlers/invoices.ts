@@ -107,6 +107,7 @@ const routeInvoiceCheckout: WebhookHandler = async (event, ctx) => {
       eventId: event.id,
       checkoutSessionId: session.id,
       paymentIntentId: idOf(session.payment_intent) ?? null,
+      stripeAccount: event.account ?? null,
       paymentLinkId,
       paymentStatus: session.payment_status,
       amountTotal: session.amount_total,

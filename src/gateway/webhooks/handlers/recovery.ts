@@ -57,6 +57,8 @@ const routeLegacyRecoveryPayment: WebhookHandler = async (event, ctx) => {
           {
             tenantId,
             paymentIntentId: payment.paymentIntentId,
+            // Older campaigns created their sessions in the platform account: the refund goes where the money is.
+            stripeAccount: event.account ?? null,
             item: { kind: kind as RecoveryItemKind, ref },
             amount: payment.amount,
             currency: payment.currency,

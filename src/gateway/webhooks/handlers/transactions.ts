@@ -55,6 +55,7 @@ export function paymentFromSession(event: Stripe.Event, session: CheckoutPayment
     status: 'succeeded',
     amount: session.amount_total ?? 0,
     currency: session.currency ?? '',
+    stripeAccount: event.account ?? null,
   };
 }
 
@@ -84,6 +85,7 @@ const routePaymentIntent: WebhookHandler = async (event, ctx) => {
     amount: succeeded ? (intent.amount_received ?? 0) : (intent.amount ?? 0),
     currency: intent.currency,
     ...(intent.last_payment_error?.message ? { failureMessage: truncate(intent.last_payment_error.message, 500) } : {}),
+    stripeAccount: event.account ?? null,
   });
 };
 
