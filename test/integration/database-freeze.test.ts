@@ -1,15 +1,11 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createApiKey } from '../../src/db/api-keys.js';
 import { appDbOptions, createDb, poolStats, type Db } from '../../src/db/connection.js';
 import { ensureTenant } from '../../src/db/tenants.js';
-import { createApp } from '../../src/gateway/app.js';
-import { createLogger } from '../../src/logger.js';
 import { api, createTestDatabase, waitFor } from '../helpers/app-context.js';
 import { startFreezableProxy, type FreezableProxy } from '../helpers/freezable-proxy.js';
+import { startGatewayOnly } from '../helpers/gateway-only.js';
 import { getStack } from '../helpers/stack.js';
 
 /**
@@ -18,10 +14,9 @@ import { getStack } from '../helpers/stack.js';
  * again the pool serves requests again.
  */
 let proxy: FreezableProxy;
-let server: Server;
+let gateway: Awaited<ReturnType<typeof startGatewayOnly>> | undefined;
 let db: Db;
 let setupDb: Db;
-let connection: Connection;
 let baseUrl: string;
 let key: string;
 
@@ -44,18 +39,13 @@ beforeAll(async () => {
     LOG_LEVEL: 'silent',
   });
   db = createDb(config.DATABASE_URL, appDbOptions(config));
-  connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  server = await new Promise((resolve) => {
-    const listening = createApp({ config, db, temporal, log: createLogger('silent') }).listen(0, '127.0.0.1', () => resolve(listening));
-  });
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  gateway = await startGatewayOnly(config, db);
+  baseUrl = gateway.baseUrl;
 });
 
 afterAll(async () => {
   proxy?.thaw();
-  await new Promise((resolve) => server?.close(resolve));
-  await connection?.close();
+  await gateway?.close();
   await db?.destroy();
   await setupDb?.destroy();
   await proxy?.close();

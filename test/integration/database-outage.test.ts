@@ -1,20 +1,15 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createDb, type Db } from '../../src/db/connection.js';
 import { findFreePort } from '../../src/devstack/ports.js';
-import { createApp } from '../../src/gateway/app.js';
-import { createLogger } from '../../src/logger.js';
 import { api } from '../helpers/app-context.js';
+import { startGatewayOnly } from '../helpers/gateway-only.js';
 import { getStack } from '../helpers/stack.js';
 import { signatureFor, stripeEvent } from '../helpers/stripe-events.js';
 
 /** PostgreSQL unreachable: callers (Stripe included) get 503 and retry, never a 500 or a silent 200. */
-let server: Server;
+let gateway: Awaited<ReturnType<typeof startGatewayOnly>> | undefined;
 let db: Db;
-let connection: Connection;
 let baseUrl: string;
 let webhookSecret: string;
 
@@ -24,17 +19,12 @@ beforeAll(async () => {
   const config = loadConfig({ ...stack.env, DATABASE_URL: `postgres://nobody:x@127.0.0.1:${deadPort}/none`, LOG_LEVEL: 'silent' });
   webhookSecret = config.STRIPE_WEBHOOK_SECRET[0]!;
   db = createDb(config.DATABASE_URL);
-  connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  server = await new Promise((resolve) => {
-    const listening = createApp({ config, db, temporal, log: createLogger('silent') }).listen(0, '127.0.0.1', () => resolve(listening));
-  });
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  gateway = await startGatewayOnly(config, db);
+  baseUrl = gateway.baseUrl;
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => server?.close(resolve));
-  await connection?.close();
+  await gateway?.close();
   await db?.destroy();
 });
 

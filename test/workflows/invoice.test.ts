@@ -13,6 +13,7 @@ import {
   type InvoiceState,
 } from '../../workflows/invoice.js';
 import type { RecoveryHookActivities } from '../../activities/recovery-hooks.js';
+import { manualInvoiceRecord } from '../helpers/invoice-records.js';
 import { fakeRecoveryHooks } from '../helpers/recovery-hook-fakes.js';
 import { recordHistory, timeSkippingSuite } from '../helpers/temporal.js';
 
@@ -119,26 +120,6 @@ function fakeActivities(options: { retrieve?: StripeInvoiceSnapshot | null } = {
   };
 }
 
-function manualRecord(id: string, overrides: Partial<InvoiceRecord> = {}): InvoiceRecord {
-  return {
-    id,
-    source: 'manual',
-    stripeInvoiceId: null,
-    clientId: 'cli_1',
-    status: 'pending',
-    overdue: false,
-    overdueReason: null,
-    amountDue: 2500,
-    amountPaid: 0,
-    currency: 'eur',
-    dueAtMs: null,
-    paidAtMs: null,
-    paymentLink: null,
-    paymentLinkActive: null,
-    stripe: null,
-    ...overrides,
-  };
-}
 
 const noTransitions = { finalizedAt: null, paidAt: null, voidedAt: null, markedUncollectibleAt: null };
 
@@ -274,7 +255,7 @@ describe('Invoice workflow', () => {
 
   it('marks an unpaid invoice overdue when its due date passes, through the onOverdue seam, once', async () => {
     const fake = fakeActivities();
-    fake.records.set('inv_due', manualRecord('inv_due', { dueAtMs: NOW_MS + 3 * DAY_MS }));
+    fake.records.set('inv_due', manualInvoiceRecord('inv_due', { dueAtMs: NOW_MS + 3 * DAY_MS }));
     await withWorker(fake.activities, async (taskQueue) => {
       const handle = await start(taskQueue, 'inv_due', 'manual');
       const loaded = await until(handle, (state) => state.status === 'pending');
@@ -309,7 +290,7 @@ describe('Invoice workflow', () => {
 
   it('duplicate events change nothing; a link payment marks paid exactly once and deactivates the link', async () => {
     const fake = fakeActivities();
-    fake.records.set('inv_dup', manualRecord('inv_dup'));
+    fake.records.set('inv_dup', manualInvoiceRecord('inv_dup'));
     await withWorker(fake.activities, async (taskQueue) => {
       const handle = await start(taskQueue, 'inv_dup', 'manual');
       const link = await handle.executeUpdate(createPaymentLinkUpdate, { args: [] });
@@ -348,8 +329,8 @@ describe('Invoice workflow', () => {
 
   it('refunds a second payment, and a payment on a void invoice, once each by a workflow step', async () => {
     const fake = fakeActivities();
-    fake.records.set('inv_twice', manualRecord('inv_twice'));
-    fake.records.set('inv_void', manualRecord('inv_void', { status: 'cancelled' }));
+    fake.records.set('inv_twice', manualInvoiceRecord('inv_twice'));
+    fake.records.set('inv_void', manualInvoiceRecord('inv_void', { status: 'cancelled' }));
     const paidEvent = (eventId: string, session: string, paymentIntentId: string): InvoiceEvent => ({
       kind: 'payment_link_paid',
       eventId,
@@ -409,8 +390,8 @@ describe('Invoice workflow', () => {
 
   it('creates one Payment Link for concurrent requests and refuses one for a paid invoice', async () => {
     const fake = fakeActivities();
-    fake.records.set('inv_link', manualRecord('inv_link'));
-    fake.records.set('inv_paid', manualRecord('inv_paid', { status: 'paid', paidAtMs: NOW_MS }));
+    fake.records.set('inv_link', manualInvoiceRecord('inv_link'));
+    fake.records.set('inv_paid', manualInvoiceRecord('inv_paid', { status: 'paid', paidAtMs: NOW_MS }));
     await withWorker(fake.activities, async (taskQueue) => {
       const handle = await start(taskQueue, 'inv_link', 'manual');
       const links = await Promise.all([1, 2, 3].map(() => handle.executeUpdate(createPaymentLinkUpdate, { args: [] })));
@@ -430,7 +411,7 @@ describe('Invoice workflow', () => {
     const fake = fakeActivities();
     const invoiceId = 'inv_can';
     const workflowId = `invoice:t1:${invoiceId}`;
-    fake.records.set(invoiceId, manualRecord(invoiceId, { dueAtMs: NOW_MS + 3 * DAY_MS }));
+    fake.records.set(invoiceId, manualInvoiceRecord(invoiceId, { dueAtMs: NOW_MS + 3 * DAY_MS }));
     const checkout = (eventId: string, paymentStatus: 'unpaid' | 'paid'): InvoiceEvent => ({
       kind: 'payment_link_paid',
       eventId,

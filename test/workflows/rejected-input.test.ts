@@ -9,6 +9,7 @@ import { invoiceEventSignal, invoiceStateQuery, invoiceWorkflow } from '../../wo
 import { createPaymentIntentUpdate, orderStateQuery, orderStripeEventSignal, orderWorkflow } from '../../workflows/order.js';
 import { recoveryWorkflow } from '../../workflows/recovery.js';
 import { fakeRecoveryHooks } from '../helpers/recovery-hook-fakes.js';
+import { manualInvoiceRecord } from '../helpers/invoice-records.js';
 import { timeSkippingSuite } from '../helpers/temporal.js';
 
 /**
@@ -31,23 +32,7 @@ async function waitUntil(probe: () => Promise<boolean>): Promise<void> {
 
 function invoiceFakes() {
   const calls: Array<{ name: string; input: any }> = [];
-  let record: InvoiceRecord = {
-    id: 'inv_1',
-    source: 'manual',
-    stripeInvoiceId: null,
-    clientId: 'cli_1',
-    status: 'pending',
-    overdue: false,
-    overdueReason: null,
-    amountDue: 2500,
-    amountPaid: 0,
-    currency: 'eur',
-    dueAtMs: null,
-    paidAtMs: null,
-    paymentLink: null,
-    paymentLinkActive: null,
-    stripe: null,
-  };
+  let record: InvoiceRecord = manualInvoiceRecord('inv_1');
   const activities: InvoiceActivities = {
     async loadInvoice() {
       return { invoice: record, nowMs: NOW_MS };
