@@ -112,6 +112,11 @@ export const configSchema = z
     /** Per-attempt timeout of every Stripe API call (the SDK retries twice more on network errors). */
     STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(20_000),
     STRIPE_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
+    /**
+     * When the webhook path re-reads an event's object from Stripe in the pinned API version before routing:
+     * `auto` on a version mismatch or a thin event, `always`, or `never` (trust the payload's shape).
+     */
+    STRIPE_WEBHOOK_REFETCH: z.enum(['auto', 'always', 'never']).default('auto'),
 
     /** Stripe Connect (Standard, OAuth) onboarding: src/connect/, src/gateway/routes/connect.ts. */
     STRIPE_CONNECT_CLIENT_ID: optionalString.refine((value) => value === undefined || /^ca_[A-Za-z0-9]+$/.test(value), 'must start with ca_'),

@@ -159,7 +159,7 @@ export function createApp({ config, db, temporal, log, stripe = createStripeClie
   app.use(requestContext(log));
   // First and before express.json: the webhook route needs the raw bytes for the signature, and its caller
   // is Stripe, not a browser, so it skips the browser security headers below (measured on the ingest bench).
-  app.post(STRIPE_WEBHOOK_PATH, ...stripeWebhookHandlers({ config, db, temporal, log }));
+  app.post(STRIPE_WEBHOOK_PATH, ...stripeWebhookHandlers({ config, db, temporal, stripe, log }));
   // Twilio posts urlencoded forms (signed over the parsed params); the router parses its own bodies.
   app.use(twilioWebhookRouter({ config, db, log }));
   app.use(helmet());
