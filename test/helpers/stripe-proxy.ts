@@ -16,6 +16,8 @@ export interface StripeCall {
   path: string;
   account: string | undefined;
   idempotencyKey: string | undefined;
+  /** The Stripe-Version header: the API version the answer is shaped in. */
+  version: string | undefined;
   body: string;
   /** The urlencoded body, parsed (keys as Stripe's SDK encodes them: `metadata[purpose]`). */
   form: Record<string, string>;
@@ -24,12 +26,16 @@ export interface StripeCall {
 /** Fields laid over stripe-mock's JSON answer for one call; undefined leaves it unchanged. */
 export type StripePatch = (call: StripeCall, answer: Record<string, unknown>) => Record<string, unknown> | undefined;
 
+/** A whole answer given instead of stripe-mock's (a 404 for a deleted object); undefined forwards the call. */
+export type StripeAnswer = (call: StripeCall) => { status: number; body: Record<string, unknown> } | undefined;
+
 export interface StripeProxy {
   calls: StripeCall[];
   port: number;
   /** Config overrides for createTestApp: the app's Stripe client goes through the proxy. */
   env: Record<string, string>;
   patches: StripePatch[];
+  answers: StripeAnswer[];
   close(): Promise<void>;
 }
 
@@ -44,6 +50,7 @@ export async function startStripeProxy(target?: { host: string; port: number }):
   const upstreamTarget = target ?? { host: stackEnv.STRIPE_API_HOST!, port: Number(stackEnv.STRIPE_API_PORT) };
   const calls: StripeCall[] = [];
   const patches: StripePatch[] = [];
+  const answers: StripeAnswer[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -55,10 +62,16 @@ export async function startStripeProxy(target?: { host: string; port: number }):
         path: (req.url ?? '').split('?')[0]!,
         account: req.headers['stripe-account'] as string | undefined,
         idempotencyKey: req.headers['idempotency-key'] as string | undefined,
+        version: req.headers['stripe-version'] as string | undefined,
         body: text,
         form: parseForm(text),
       };
       calls.push(call);
+      const given = answers.map((answerFor) => answerFor(call)).find((one) => one !== undefined);
+      if (given) {
+        res.writeHead(given.status, { 'content-type': 'application/json' }).end(JSON.stringify(given.body));
+        return;
+      }
       const headers = { ...req.headers, host: `${upstreamTarget.host}:${upstreamTarget.port}` };
       delete headers['accept-encoding'];
       const upstream = http.request(
@@ -89,6 +102,7 @@ export async function startStripeProxy(target?: { host: string; port: number }):
     calls,
     port,
     patches,
+    answers,
     env: { STRIPE_API_HOST: '127.0.0.1', STRIPE_API_PORT: String(port), STRIPE_API_PROTOCOL: 'http' },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

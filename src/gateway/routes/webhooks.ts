@@ -7,26 +7,47 @@ import type { Logger } from '../../logger.js';
 import { isTemporalUnavailable } from '../../temporal/errors.js';
 import { retryScheduleFromConfig } from '../../temporal/retry.js';
 import { HttpProblem, problems } from '../problem.js';
-import { dispatchStripeEvent } from '../webhooks/dispatch.js';
+import { dispatchStripeEvent, webhookHandlers } from '../webhooks/dispatch.js';
+import { revalidateEvent } from '../webhooks/revalidate.js';
 
 export interface WebhookRouteDeps {
-  config: Pick<Config, 'STRIPE_WEBHOOK_SECRET' | 'STRIPE_WEBHOOK_TOLERANCE_SECONDS' | 'WEBHOOK_BODY_LIMIT' | 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_RPC_TIMEOUT_MS' | 'ACTIVITY_RETRY_BACKOFF'>;
+  config: Pick<
+    Config,
+    | 'STRIPE_WEBHOOK_SECRET'
+    | 'STRIPE_WEBHOOK_TOLERANCE_SECONDS'
+    | 'STRIPE_WEBHOOK_REFETCH'
+    | 'STRIPE_API_VERSION'
+    | 'WEBHOOK_BODY_LIMIT'
+    | 'TEMPORAL_TASK_QUEUE'
+    | 'TEMPORAL_RPC_TIMEOUT_MS'
+    | 'ACTIVITY_RETRY_BACKOFF'
+  >;
   db: Db;
   temporal: Client;
+  /** Re-reads event objects in the pinned API version (revalidate.ts); read-only. */
+  stripe: Stripe;
   log: Logger;
 }
 
 export const STRIPE_WEBHOOK_PATH = '/v1/webhooks/stripe';
 
-/** Any configured secret may have signed the event: rotation and separate platform/Connect endpoints. */
-function verifyEvent(payload: string, signature: string, secrets: string[], toleranceSeconds: number): Stripe.Event {
+/**
+ * Any configured secret may have signed the event: rotation and separate platform/Connect endpoints. Verified with
+ * the signature helper itself, because the SDK's constructEvent refuses thin events (`v2.core.event`).
+ */
+function verifyEvent(payload: string, signature: string, secrets: string[], toleranceSeconds: number): unknown {
+  const verifier = Stripe.webhooks.signature!;
   for (const secret of secrets) {
     try {
-      return Stripe.webhooks.constructEvent(payload, signature, secret, toleranceSeconds);
+      verifier.verifyHeader(payload, signature, secret, toleranceSeconds);
     } catch (error) {
       if (error instanceof Stripe.errors.StripeSignatureVerificationError) continue;
-      if (error instanceof SyntaxError) throw new HttpProblem(400, 'invalid_json', 'The signed payload is not valid JSON.');
       throw error;
+    }
+    try {
+      return JSON.parse(payload) as unknown;
+    } catch {
+      throw new HttpProblem(400, 'invalid_json', 'The signed payload is not valid JSON.');
     }
   }
   throw new HttpProblem(400, 'invalid_signature', 'No configured webhook secret verifies this Stripe-Signature (bad, stale or tampered).');
@@ -42,7 +63,7 @@ function sendAck(res: Response, body: object): void {
 }
 
 /** Handlers for POST {@link STRIPE_WEBHOOK_PATH}, mounted on the app itself (no nested router on the hot path). */
-export function stripeWebhookHandlers({ config, db, temporal, log }: WebhookRouteDeps): RequestHandler[] {
+export function stripeWebhookHandlers({ config, db, temporal, stripe, log }: WebhookRouteDeps): RequestHandler[] {
   const retry = retryScheduleFromConfig(config);
   return [
     // The signature covers the exact bytes Stripe sent, so this route alone gets the raw body.
@@ -53,8 +74,22 @@ export function stripeWebhookHandlers({ config, db, temporal, log }: WebhookRout
         if (!signature) throw new HttpProblem(400, 'missing_signature', 'The Stripe-Signature header is required.');
         if (!Buffer.isBuffer(req.body)) throw new HttpProblem(400, 'missing_body', 'The request body is empty.');
         // Decoded once here: given bytes, the SDK would decode them twice (signature, then parse).
-        const event = verifyEvent(req.body.toString('utf8'), signature, config.STRIPE_WEBHOOK_SECRET, config.STRIPE_WEBHOOK_TOLERANCE_SECONDS);
+        const verified = verifyEvent(req.body.toString('utf8'), signature, config.STRIPE_WEBHOOK_SECRET, config.STRIPE_WEBHOOK_TOLERANCE_SECONDS);
         const requestLog = (res.locals.log as Logger | undefined) ?? log;
+        // A malformed event may be any JSON value (null, a string…): echo its id only when it has one.
+        const eventId = typeof (verified as { id?: unknown } | null)?.id === 'string' ? (verified as { id: string }).id : null;
+        const revalidated = await revalidateEvent(verified, {
+          stripe,
+          pinnedVersion: config.STRIPE_API_VERSION,
+          mode: config.STRIPE_WEBHOOK_REFETCH,
+          handlers: webhookHandlers,
+          log: requestLog,
+        });
+        if (!revalidated.ok) {
+          sendAck(res, { received: true, event_id: eventId, ...revalidated.outcome });
+          return;
+        }
+        const event = revalidated.event;
         try {
           const outcome = await dispatchStripeEvent(event, {
             db,
@@ -64,8 +99,6 @@ export function stripeWebhookHandlers({ config, db, temporal, log }: WebhookRout
             deadlineMs: config.TEMPORAL_RPC_TIMEOUT_MS,
             log: requestLog,
           });
-          // A malformed event may be any JSON value (null, a string…): echo its id only when it has one.
-          const eventId = typeof (event as { id?: unknown } | null)?.id === 'string' ? event.id : null;
           sendAck(res, { received: true, event_id: eventId, ...outcome });
         } catch (error) {
           if (isTemporalUnavailable(error)) {
