@@ -33,7 +33,7 @@ describe('database outage', () => {
     const balance = await api({ baseUrl }, 'GET', '/v1/credits/balance', { key: 'pk_0123456789abcdef_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' });
     expect(balance.status).toBe(503);
     expect(balance.body.code).toBe('database_unavailable');
-    expect(balance.headers.get('retry-after')).toBeTruthy();
+    expect(balance.headers.get('retry-after')).toBe('5');
 
     const event = stripeEvent('checkout.session.completed', { id: 'cs_test_1', object: 'checkout.session', metadata: {} }, { account: 'acct_123' });
     const payload = JSON.stringify(event);

@@ -110,7 +110,7 @@ describe('orders: end users see only their own; ids are unique per owner', () =>
     intentA = await api(app, 'POST', `/v1/orders/${clientId}/payment-intents`, { key: as.owner, body: { amount: 2500, currency: 'usd' } });
     expect(intentA.status).toBe(201);
     expect(intentA.body).toMatchObject({ order_id: clientId, attempt: 1, amount: 2500 });
-    expect(intentA.body.client_secret).toEqual(expect.any(String));
+    expect(intentA.body.client_secret).toMatch(/^pi_[A-Za-z0-9]+_secret_[A-Za-z0-9]+$/);
     // Stored (and run) under the internal id; the owner is recorded.
     const row = await app.db.withTables<{ orders: { tenant_id: string; id: string; customer_id: string | null } }>()
       .selectFrom('orders').select(['id', 'customer_id']).where('tenant_id', '=', 't1').where('id', '=', internalA).executeTakeFirst();

@@ -60,7 +60,7 @@ describe('Temporal outage', () => {
     const whileDown = await deliver();
     expect(whileDown.status).toBe(503);
     expect(whileDown.body.code).toBe('temporal_unavailable');
-    expect(whileDown.headers.get('retry-after')).toBeTruthy();
+    expect(whileDown.headers.get('retry-after')).toBe('5');
     const readiness = await api(app, 'GET', '/readyz');
     expect(readiness.status).toBe(503);
     expect(readiness.body.checks.postgres).toBe('ok');

@@ -137,7 +137,7 @@ describe('classifyActivityFailures (the wrapper createActivities applies)', () =
 describe('activity retry policy', () => {
   it('backs off on transient errors for a bounded time and never retries the deterministic types', () => {
     const options = activityOptions({ intervalsMs: [1_000, 5_000] });
-    expect(options.scheduleToCloseTimeout).toBeDefined();
+    expect(options.scheduleToCloseTimeout).toBe('3 days');
     expect(options.retry?.nonRetryableErrorTypes).toEqual(expect.arrayContaining(['DatabaseDataError', 'DatabaseConstraintError', 'InvalidInputError', 'StripeClientError']));
   });
 });

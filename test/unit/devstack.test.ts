@@ -116,7 +116,7 @@ describe('global test stack', () => {
       expect(stack.workflowBundlePath).toBeNull();
       return;
     }
-    expect(stack.workflowBundlePath).not.toBeNull();
+    expect(stack.workflowBundlePath).toMatch(/workflow-bundle\.js$/);
     expect(statSync(stack.workflowBundlePath!).size).toBeGreaterThan(1000);
   });
 });

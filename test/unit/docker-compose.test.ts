@@ -30,7 +30,7 @@ describe('docker-compose.yml', () => {
     expect(readFileSync(path.join(root, 'Dockerfile'), 'utf8')).toMatch(/^FROM node:20-slim/m);
     for (const [name, entry] of [['gateway', 'src/gateway/main.ts'], ['worker', 'src/worker/main.ts']] as const) {
       const service = services[name]!;
-      expect(service.build, name).toBeDefined();
+      expect(service.build, name).toEqual({ context: '.', dockerfile: 'Dockerfile' });
       expect([service.command].flat().join(' '), name).toContain(entry);
     }
   });
