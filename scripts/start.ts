@@ -21,7 +21,8 @@ import { migrateToLatest } from '../src/db/migrate.js';
 import { startMailViewer } from '../src/devstack/mail.js';
 import { findFreePort, pollUntil } from '../src/devstack/ports.js';
 import { DEV_APP_ROLE, DEV_OWNER_ROLE, ensureDatabaseRoles, ensureOwnedDatabase, roleUrl, startEmbeddedPostgres } from '../src/devstack/postgres.js';
-import { onShutdownSignal, raceWithExit, spawnProcess, type ManagedProcess } from '../src/devstack/processes.js';
+import { onShutdownSignal, raceWithExit, spawnProcess } from '../src/devstack/processes.js';
+import { supervise, type Supervised } from '../src/devstack/supervisor.js';
 import { startStripeMock, stripeMockEnv } from '../src/devstack/stripe-mock.js';
 import { startTemporalDevServer } from '../src/devstack/temporal.js';
 import { ensureDevPayloadKeyRing } from '../src/temporal/codec/dev-key.js';
@@ -60,6 +61,8 @@ interface Stoppable {
 const apps: Stoppable[] = [];
 const infra: Stoppable[] = [];
 let shuttingDown = false;
+/** Set once the banner is printed: from then on crashed app processes are restarted instead of failing startup. */
+let started = false;
 let inFlight: Promise<unknown> = Promise.resolve();
 
 /** Runs a startup step so that a Ctrl-C during it waits for it, then stops what it started. */
@@ -186,26 +189,34 @@ async function main(): Promise<void> {
   abortIfShuttingDown();
 
   // ---- application processes ----
-  const spawnApp = (name: string, entry: string): ManagedProcess => {
-    const proc = spawnProcess({
+  const spawnApp = (name: string, entry: string): Supervised => {
+    const app = supervise({
       name,
-      command: process.execPath,
-      args: ['--import', 'tsx', path.join(PROJECT_ROOT, entry)],
-      cwd: PROJECT_ROOT,
-      env,
-      stopSignal: 'SIGTERM',
-      stopTimeoutMs: 30_000,
+      log,
+      spawn: () =>
+        spawnProcess({
+          name,
+          command: process.execPath,
+          args: ['--import', 'tsx', path.join(PROJECT_ROOT, entry)],
+          cwd: PROJECT_ROOT,
+          env,
+          stopSignal: 'SIGTERM',
+          stopTimeoutMs: 30_000,
+        }),
     });
-    apps.push({ name, stop: proc.stop });
-    void proc.exited.then((info) => {
-      if (shuttingDown) return;
-      log(`${name} exited unexpectedly (${info.signal ?? `code ${info.code}`}); stopping everything`);
+    apps.push({ name, stop: app.stop });
+    // Until the stack is up, an exit is a startup failure (a bad setting would only crash again).
+    void app.current().exited.then((info) => {
+      if (shuttingDown || started) return;
+      log(`${name} exited during startup (${info.signal ?? `code ${info.code}`}); stopping everything`);
       void stopAll().then(() => process.exit(1));
     });
-    return proc;
+    return app;
   };
-  const worker = spawnApp('worker', 'src/worker/main.ts');
-  const gateway = spawnApp('gateway', 'src/gateway/main.ts');
+  const workerApp = spawnApp('worker', 'src/worker/main.ts');
+  const gatewayApp = spawnApp('gateway', 'src/gateway/main.ts');
+  const worker = workerApp.current();
+  const gateway = gatewayApp.current();
   const apiUrl = `http://localhost:${config.PORT}`;
   await step(
     raceWithExit(
@@ -265,6 +276,10 @@ async function main(): Promise<void> {
     ['Tool logs', `${path.relative(process.cwd(), LOG_DIR) || LOG_DIR}/ (postgres, temporal, stripe-mock, mail)`],
     ['Webhook secret', `${config.STRIPE_WEBHOOK_SECRET.join(',')}${unset('STRIPE_WEBHOOK_SECRET') ? '  (dev default; sign test webhooks with it)' : ''}`],
   ];
+  // From here on a crashed worker or gateway is restarted with backoff; the rest of the stack keeps running.
+  started = true;
+  workerApp.restartOnExit();
+  gatewayApp.restartOnExit();
   const width = Math.max(...rows.map(([k]) => k.length));
   process.stdout.write(
     `\n  Payments dev stack is up\n\n${rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n')}\n\n  Press Ctrl-C to stop.\n\n`,
