@@ -44,6 +44,13 @@ export const configSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
     PORT: port.default(3000),
+    /**
+     * A second listener serving only GET /metrics for every tenant (the operator's Prometheus scrape, keep it on a
+     * private network). Unset: no second listener; GET /metrics on PORT answers a tenant admin its own tenant.
+     */
+    METRICS_PORT: port.optional(),
+    /** The worker's Temporal SDK metrics (Prometheus, /metrics) on this port, all interfaces. Unset: not exported. */
+    WORKER_METRICS_PORT: port.optional(),
     PUBLIC_BASE_URL: z.url().default('http://localhost:3000'),
     /** Tenants' web app, base of the default Checkout success/cancel pages (src/payments/return-urls.ts). Default: unset. */
     FRONTEND_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL like https://app.example.com' }).optional(),

@@ -9,7 +9,11 @@ import { temporalRuntimeLogger } from './runtime-logger.js';
 
 const config = loadConfigOrExit();
 const log = createLogger(config.LOG_LEVEL, 'worker');
-Runtime.install({ logger: temporalRuntimeLogger(log, config.LOG_LEVEL) });
+Runtime.install({
+  logger: temporalRuntimeLogger(log, config.LOG_LEVEL),
+  // The SDK's own worker metrics (task slots, schedule-to-start latency, activity failures…) for Prometheus.
+  ...(config.WORKER_METRICS_PORT ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.WORKER_METRICS_PORT}` } } } } : {}),
+});
 const db = createDb(config.DATABASE_URL, appDbOptions(config));
 const connection = await NativeConnection.connect(connectionOptions(config));
 const deps = createActivityDeps(config, db, connection, log);

@@ -4,6 +4,7 @@ import Stripe from 'stripe';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/connection.js';
 import type { Logger } from '../../logger.js';
+import type { GatewayMetrics } from '../../metrics/gateway.js';
 import { isTemporalUnavailable } from '../../temporal/errors.js';
 import { retryScheduleFromConfig } from '../../temporal/retry.js';
 import { HttpProblem, problems } from '../problem.js';
@@ -26,6 +27,7 @@ export interface WebhookRouteDeps {
   temporal: Client;
   /** Re-reads event objects in the pinned API version (revalidate.ts); read-only. */
   stripe: Stripe;
+  metrics?: GatewayMetrics;
   log: Logger;
 }
 
@@ -63,12 +65,29 @@ function sendAck(res: Response, body: object): void {
 }
 
 /** Handlers for POST {@link STRIPE_WEBHOOK_PATH}, mounted on the app itself (no nested router on the hot path). */
-export function stripeWebhookHandlers({ config, db, temporal, stripe, log }: WebhookRouteDeps): RequestHandler[] {
+/** The event type as a metric label: Stripe's own lower-case names, anything else (malformed) as one value. */
+const typeLabel = (event: unknown): string => {
+  const type = (event as { type?: unknown } | null)?.type;
+  return typeof type === 'string' && /^[a-z0-9_.]{1,128}$/.test(type) ? type : 'malformed';
+};
+
+export function stripeWebhookHandlers({ config, db, temporal, stripe, log, metrics }: WebhookRouteDeps): RequestHandler[] {
   const retry = retryScheduleFromConfig(config);
   return [
     // The signature covers the exact bytes Stripe sent, so this route alone gets the raw body.
     express.raw({ type: () => true, limit: config.WEBHOOK_BODY_LIMIT }),
     async (req, res, next) => {
+      const receivedAt = process.hrtime.bigint();
+      let type = 'unverified';
+      let acknowledged: string | undefined;
+      // Counted when the answer is written, so errors the app's handler turns into 503s are counted as such.
+      if (metrics) {
+        res.once('finish', () => {
+          const outcome = acknowledged ?? (res.statusCode === 503 ? 'unavailable' : res.statusCode < 500 ? 'refused' : 'error');
+          metrics.webhookEvents.inc({ type, outcome });
+          metrics.webhookAckSeconds.observe({ outcome }, Number(process.hrtime.bigint() - receivedAt) / 1e9);
+        });
+      }
       try {
         const signature = req.header('stripe-signature');
         if (!signature) throw new HttpProblem(400, 'missing_signature', 'The Stripe-Signature header is required.');
@@ -76,6 +95,7 @@ export function stripeWebhookHandlers({ config, db, temporal, stripe, log }: Web
         // Decoded once here: given bytes, the SDK would decode them twice (signature, then parse).
         const verified = verifyEvent(req.body.toString('utf8'), signature, config.STRIPE_WEBHOOK_SECRET, config.STRIPE_WEBHOOK_TOLERANCE_SECONDS);
         const requestLog = (res.locals.log as Logger | undefined) ?? log;
+        type = typeLabel(verified);
         // A malformed event may be any JSON value (null, a string…): echo its id only when it has one.
         const eventId = typeof (verified as { id?: unknown } | null)?.id === 'string' ? (verified as { id: string }).id : null;
         const revalidated = await revalidateEvent(verified, {
@@ -84,8 +104,10 @@ export function stripeWebhookHandlers({ config, db, temporal, stripe, log }: Web
           mode: config.STRIPE_WEBHOOK_REFETCH,
           handlers: webhookHandlers,
           log: requestLog,
+          ...(metrics ? { mismatches: metrics.webhookApiVersionMismatches } : {}),
         });
         if (!revalidated.ok) {
+          acknowledged = revalidated.outcome.status;
           sendAck(res, { received: true, event_id: eventId, ...revalidated.outcome });
           return;
         }
@@ -99,6 +121,7 @@ export function stripeWebhookHandlers({ config, db, temporal, stripe, log }: Web
             deadlineMs: config.TEMPORAL_RPC_TIMEOUT_MS,
             log: requestLog,
           });
+          acknowledged = outcome.status;
           sendAck(res, { received: true, event_id: eventId, ...outcome });
         } catch (error) {
           if (isTemporalUnavailable(error)) {
@@ -108,6 +131,9 @@ export function stripeWebhookHandlers({ config, db, temporal, stripe, log }: Web
           throw error;
         }
       } catch (error) {
+        if (error instanceof HttpProblem && (error.code === 'invalid_signature' || error.code === 'missing_signature')) {
+          metrics?.webhookSignatureFailures.inc();
+        }
         next(error);
       }
     },

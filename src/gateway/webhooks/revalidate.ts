@@ -1,3 +1,4 @@
+import type { Counter } from 'prom-client';
 import Stripe from 'stripe';
 import type { Logger } from '../../logger.js';
 import { problems } from '../problem.js';
@@ -18,6 +19,8 @@ export interface RevalidateDeps {
   mode: RefetchMode;
   handlers: WebhookHandlerMap;
   log: Logger;
+  /** Counts mismatched events by their API version. */
+  mismatches?: Counter<'api_version'>;
 }
 
 export type Revalidated = { ok: true; event: Stripe.Event } | { ok: false; outcome: WebhookOutcome };
@@ -73,7 +76,11 @@ async function fromSnapshot(event: Stripe.Event, deps: RevalidateDeps): Promise<
     return { ok: true, event };
   }
   const mismatch = event.api_version !== deps.pinnedVersion;
-  if (mismatch) recordVersionMismatch(String(event.api_version ?? 'none'), deps.pinnedVersion, deps.log);
+  if (mismatch) {
+    const version = typeof event.api_version === 'string' && /^[\w.-]{1,64}$/.test(event.api_version) ? event.api_version : 'none';
+    recordVersionMismatch(version, deps.pinnedVersion, deps.log);
+    deps.mismatches?.inc({ api_version: version });
+  }
   if (deps.mode === 'never' || (deps.mode === 'auto' && !mismatch)) return { ok: true, event };
   const read = await readObject(deps, object.object, object.id, event.account);
   if (!read?.found) return { ok: true, event };
