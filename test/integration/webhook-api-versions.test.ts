@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { createStripeClient } from '../../src/stripe/client.js';
 import { subscriptionWorkflowId, topUpWorkflowId } from '../../src/temporal/workflow-ids.js';
-import { dispatchStripeEvent, webhookHandlers } from '../../src/gateway/webhooks/dispatch.js';
+import { dispatchStripeEvent, webhookHandlers } from '../../src/webhooks/dispatch.js';
 import { revalidateEvent, type RefetchMode } from '../../src/gateway/webhooks/revalidate.js';
 import { retryScheduleFromConfig } from '../../src/temporal/retry.js';
 import { api, createTestApp, FRONTEND_ORIGIN, waitFor, type TestApp } from '../helpers/app-context.js';

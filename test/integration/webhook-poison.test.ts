@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Stripe from 'stripe';
 import { INVOICE_EVENT_TYPES } from '../../activities/invoice-types.js';
-import { dispatchStripeEvent } from '../../src/gateway/webhooks/dispatch.js';
-import type { WebhookContext } from '../../src/gateway/webhooks/types.js';
+import { dispatchStripeEvent } from '../../src/webhooks/dispatch.js';
+import type { WebhookContext } from '../../src/webhooks/types.js';
 import type { Logger } from '../../src/logger.js';
 import { api, createTestApp, type TestApp } from '../helpers/app-context.js';
 import { signatureFor, stripeEvent, stripeFixture } from '../helpers/stripe-events.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { webhookHandlers } from '../../src/gateway/webhooks/dispatch.js';
+import { webhookHandlers } from '../../src/webhooks/dispatch.js';
 import { api, createTestApp, type TestApp } from '../helpers/app-context.js';
 import { signatureFor, stripeEvent, stripeFixture } from '../helpers/stripe-events.js';
 

@@ -8,7 +8,7 @@ import type { GatewayMetrics } from '../../metrics/gateway.js';
 import { isTemporalUnavailable } from '../../temporal/errors.js';
 import { retryScheduleFromConfig } from '../../temporal/retry.js';
 import { HttpProblem, problems } from '../problem.js';
-import { dispatchStripeEvent, webhookHandlers } from '../webhooks/dispatch.js';
+import { dispatchStripeEvent, webhookHandlers } from '../../webhooks/dispatch.js';
 import { revalidateEvent } from '../webhooks/revalidate.js';
 
 export interface WebhookRouteDeps {

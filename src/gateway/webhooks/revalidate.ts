@@ -3,11 +3,11 @@ import Stripe from 'stripe';
 import type { Logger } from '../../logger.js';
 import { problems } from '../problem.js';
 import { isStripeUnavailable } from '../upstream.js';
-import { parseShape } from './shapes.js';
-import { readerFor } from './stripe-objects.js';
-import { isThinEvent, snapshotFromThin, snapshotTypeOf, thinEventShape, type ThinEvent } from './thin-event.js';
-import type { WebhookHandlerMap, WebhookOutcome } from './types.js';
-import { recordVersionMismatch } from './version-mismatch.js';
+import { parseShape } from '../../webhooks/shapes.js';
+import { readerFor } from '../../webhooks/stripe-objects.js';
+import { isThinEvent, snapshotFromThin, snapshotTypeOf, thinEventShape, type ThinEvent } from '../../webhooks/thin-event.js';
+import type { WebhookHandlerMap, WebhookOutcome } from '../../webhooks/types.js';
+import { recordVersionMismatch } from '../../webhooks/version-mismatch.js';
 
 /** When an event's object is re-read from Stripe: `auto` on a version mismatch or a thin event. */
 export type RefetchMode = 'auto' | 'always' | 'never';

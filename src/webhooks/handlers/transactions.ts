@@ -1,8 +1,8 @@
 import type Stripe from 'stripe';
 import { z } from 'zod';
-import type { TransactionPaymentEvent } from '../../../../activities/transaction-types.js';
-import { transactionWorkflowId } from '../../../temporal/workflow-ids.js';
-import { transactionPaymentSignal, transactionWorkflow } from '../../../../workflows/transaction.js';
+import type { TransactionPaymentEvent } from '../../../activities/transaction-types.js';
+import { transactionWorkflowId } from '../../temporal/workflow-ids.js';
+import { transactionPaymentSignal, transactionWorkflow } from '../../../workflows/transaction.js';
 import { amount, checkoutPayment, currency, idOf, parseShape, paymentError, ref, stripeId, truncate, type CheckoutPayment } from '../shapes.js';
 import type { WebhookContext, WebhookHandler, WebhookHandlerMap, WebhookOutcome } from '../types.js';
 

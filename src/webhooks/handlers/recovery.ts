@@ -1,10 +1,10 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type Stripe from 'stripe';
 import { z } from 'zod';
-import type { RecoveryItemKind } from '../../../../activities/recovery-types.js';
-import { recordCampaignPaid } from '../../../db/recoveries.js';
-import { excessPaymentWorkflowId } from '../../../temporal/workflow-ids.js';
-import { excessPaymentWorkflow } from '../../../../workflows/excess-payment.js';
+import type { RecoveryItemKind } from '../../../activities/recovery-types.js';
+import { recordCampaignPaid } from '../../db/recoveries.js';
+import { excessPaymentWorkflowId } from '../../temporal/workflow-ids.js';
+import { excessPaymentWorkflow } from '../../../workflows/excess-payment.js';
 import { checkoutPayment, metadataValue, optionalRef, parseShape, ref } from '../shapes.js';
 import { tenantExists } from '../tenants.js';
 import type { WebhookHandler, WebhookHandlerMap } from '../types.js';

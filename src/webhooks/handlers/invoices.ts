@@ -1,10 +1,10 @@
 import type Stripe from 'stripe';
 import { z } from 'zod';
-import { INVOICE_EVENT_TYPES, type InvoiceEvent, type InvoiceEventType } from '../../../../activities/invoice-types.js';
-import { findInvoicesByPaymentLink } from '../../../db/invoices.js';
-import { invoiceSnapshotFrom } from '../../../stripe/invoice-snapshot.js';
-import { invoiceWorkflowId } from '../../../temporal/workflow-ids.js';
-import { invoiceEventSignal, invoiceWorkflow } from '../../../../workflows/invoice.js';
+import { INVOICE_EVENT_TYPES, type InvoiceEvent, type InvoiceEventType } from '../../../activities/invoice-types.js';
+import { findInvoicesByPaymentLink } from '../../db/invoices.js';
+import { invoiceSnapshotFrom } from '../../stripe/invoice-snapshot.js';
+import { invoiceWorkflowId } from '../../temporal/workflow-ids.js';
+import { invoiceEventSignal, invoiceWorkflow } from '../../../workflows/invoice.js';
 import { amount, checkoutPayment, currency, expandable, idOf, invoiceShape, optionalRef, parseShape } from '../shapes.js';
 import { tenantExists } from '../tenants.js';
 import type { WebhookContext, WebhookHandler, WebhookHandlerMap, WebhookOutcome } from '../types.js';

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import { z } from 'zod';
-import { markDeleted, upsertPrice, upsertProduct } from '../../../db/catalog.js';
+import { markDeleted, upsertPrice, upsertProduct } from '../../db/catalog.js';
 import { amount, count, currency, expandable, parseShape, stripeId, text } from '../shapes.js';
 import type { WebhookContext, WebhookHandler, WebhookHandlerMap } from '../types.js';
 

@@ -7,10 +7,10 @@ import {
   type InvoiceEventType,
   type SubscriptionEvent,
   type SubscriptionEventType,
-} from '../../../../activities/subscription-types.js';
-import { findSubscriptionTenants } from '../../../db/subscriptions.js';
-import { subscriptionWorkflowId } from '../../../temporal/workflow-ids.js';
-import { subscriptionEventSignal, subscriptionWorkflow } from '../../../../workflows/subscription.js';
+} from '../../../activities/subscription-types.js';
+import { findSubscriptionTenants } from '../../db/subscriptions.js';
+import { subscriptionWorkflowId } from '../../temporal/workflow-ids.js';
+import { subscriptionEventSignal, subscriptionWorkflow } from '../../../workflows/subscription.js';
 import { amount, count, currency, expandable, invoiceShape, optionalRef, parseShape, stripeId, stripeWord, timestamp } from '../shapes.js';
 import { tenantExists } from '../tenants.js';
 import type { WebhookContext, WebhookHandler, WebhookHandlerMap, WebhookOutcome } from '../types.js';

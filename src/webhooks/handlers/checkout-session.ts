@@ -1,8 +1,8 @@
 import type Stripe from 'stripe';
 import { z } from 'zod';
-import type { CheckoutSessionEvent, CheckoutSessionEventType } from '../../../../activities/topup-types.js';
-import { topUpWorkflowId } from '../../../temporal/workflow-ids.js';
-import { checkoutSessionEventSignal, topUpWorkflow } from '../../../../workflows/topup.js';
+import type { CheckoutSessionEvent, CheckoutSessionEventType } from '../../../activities/topup-types.js';
+import { topUpWorkflowId } from '../../temporal/workflow-ids.js';
+import { checkoutSessionEventSignal, topUpWorkflow } from '../../../workflows/topup.js';
 import { amount, checkoutPayment, currency, parseShape, ref, type CheckoutPayment } from '../shapes.js';
 import type { WebhookHandler, WebhookHandlerMap } from '../types.js';
 

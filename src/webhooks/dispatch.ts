@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { findTenantByStripeAccount } from '../../db/tenants.js';
+import { findTenantByStripeAccount } from '../db/tenants.js';
 import { catalogHandlers } from './handlers/catalog.js';
 import { checkoutSessionHandlers } from './handlers/checkout-session.js';
 import { paymentHandlers } from './handlers/payments.js';

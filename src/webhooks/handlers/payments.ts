@@ -1,9 +1,9 @@
 import type Stripe from 'stripe';
 import { z } from 'zod';
-import type { OrderStripeEvent, PaymentIntentEventType, RefundSnapshot } from '../../../../activities/order-types.js';
-import { findOrdersByPaymentIntent } from '../../../db/orders.js';
-import { orderWorkflowId } from '../../../temporal/workflow-ids.js';
-import { orderStripeEventSignal, orderWorkflow } from '../../../../workflows/order.js';
+import type { OrderStripeEvent, PaymentIntentEventType, RefundSnapshot } from '../../../activities/order-types.js';
+import { findOrdersByPaymentIntent } from '../../db/orders.js';
+import { orderWorkflowId } from '../../temporal/workflow-ids.js';
+import { orderStripeEventSignal, orderWorkflow } from '../../../workflows/order.js';
 import { amount, currency, expandable, idOf, metadataValue, optionalRef, parseShape, paymentError, stripeId, stripeWord, text } from '../shapes.js';
 import type { WebhookContext, WebhookHandler, WebhookHandlerMap, WebhookOutcome } from '../types.js';
 

@@ -1,4 +1,4 @@
-import { disconnectTenantAccount } from '../../../db/connect.js';
+import { disconnectTenantAccount } from '../../db/connect.js';
 import type { WebhookHandler, WebhookHandlerMap } from '../types.js';
 
 /**
