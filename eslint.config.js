@@ -6,6 +6,10 @@
  * deterministic sandbox and is replayed from history, so it must not do I/O, read the environment or the
  * clock, or use randomness/timers other than the ones @temporalio/workflow provides. Everything with side
  * effects belongs in activities/, which workflows reach through `proxyActivities` (type-only imports).
+ *
+ * `src/domain/**` is the pure floor (contracts, money, invoice merge rules, recovery time, retry schedule) that
+ * workflows may import at runtime; the `src/domain/**` blocks keep it as deterministic as workflow code and stop it
+ * from importing anything but itself and @temporalio/common.
  */
 import { builtinModules } from 'node:module';
 import { defineConfig, globalIgnores } from 'eslint/config';
@@ -59,9 +63,10 @@ const workflowRestrictedImports = {
     },
     {
       // Application runtime code (config, db, stripe client, logger, …). Types are erased, so `import type` is fine.
-      regex: '^(\\.\\./)+src(/|$)',
+      // src/domain/ is the exception: pure and deterministic (its own lint block below keeps it so).
+      regex: '^(\\.\\./)+src(?!/domain/)(/|$)',
       allowTypeImports: true,
-      message: `${SANDBOX}: only \`import type\` from src/ is allowed; runtime code from src/ does I/O or reads config.`,
+      message: `${SANDBOX}: only \`import type\` from src/ (other than src/domain/) is allowed; runtime code from src/ does I/O or reads config.`,
     },
     {
       regex: '^(\\.\\./)+activities(/|$)',
@@ -79,6 +84,32 @@ const workflowRestrictedImports = {
 };
 
 const useWorkflowApi = (what) => `${SANDBOX}: ${what}`;
+
+const DOMAIN = 'src/domain/ is the pure floor (workflows run it in the Temporal sandbox)';
+/** Packages the domain may import: the Temporal data types (search attribute keys, RetryPolicy). */
+const DOMAIN_SAFE_PACKAGES = ['@temporalio/common'];
+/** How deep below src/ domain files sit: src/domain/money.ts is 1, src/domain/order/contracts.ts is 2. */
+const DOMAIN_DEPTHS = [1, 2, 3];
+
+/** no-restricted-imports for a domain file at `depth`: `depth` times `../` climbs out of src/domain/. */
+const domainRestrictedImports = (depth) => ({
+  paths: [
+    ...IO_PACKAGES.map((name) => ({ name, message: `${DOMAIN}: no I/O; map I/O results into domain types outside it.` })),
+    ...NODE_BUILTINS.map((name) => ({ name, message: `${DOMAIN}: no Node built-ins.` })),
+  ],
+  patterns: [
+    { regex: '^node:', message: `${DOMAIN}: no Node built-ins.` },
+    { regex: `^(${anyOf(IO_PACKAGES)})/`, message: `${DOMAIN}: no I/O; map I/O results into domain types outside it.` },
+    {
+      regex: `^(\\.\\./){${depth},}`,
+      message: `${DOMAIN}: it imports nothing outside src/domain/ (no config, logger, db, activities or workflows).`,
+    },
+    {
+      regex: `^(?!\\.|node:|(${anyOf([...DOMAIN_SAFE_PACKAGES, ...IO_PACKAGES, ...NODE_BUILTINS])})(/|$))`,
+      message: `${DOMAIN}: only ${DOMAIN_SAFE_PACKAGES.join(', ')} may be imported (types included).`,
+    },
+  ],
+});
 
 export default defineConfig(
   globalIgnores(['node_modules/', '.tools/', '.data/', 'dist/', 'coverage/', 'bench/results/']),
@@ -135,12 +166,26 @@ export default defineConfig(
   },
 
   {
-    name: 'project/workflows-determinism',
+    name: 'project/workflows-imports',
     files: ['workflows/**/*.ts'],
     rules: {
       // The core rule understands TypeScript `import type` / `allowTypeImports` (typescript-eslint's own
       // extension rule is deprecated in favour of it since 8.64).
       'no-restricted-imports': ['error', workflowRestrictedImports],
+    },
+  },
+
+  ...DOMAIN_DEPTHS.map((depth) => ({
+    name: `project/domain-imports-depth-${depth}`,
+    files: [`src/domain/${'*/'.repeat(depth - 1)}*.ts`],
+    rules: { 'no-restricted-imports': ['error', domainRestrictedImports(depth)] },
+  })),
+
+  {
+    // Workflow code, and the domain code it runs.
+    name: 'project/workflows-determinism',
+    files: ['workflows/**/*.ts', 'src/domain/**/*.ts'],
+    rules: {
       'no-restricted-globals': [
         'error',
         { name: 'process', message: useWorkflowApi('no process/env access; pass configuration in the workflow input.') },

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import Stripe from 'stripe';
+import { STRIPE_CLIENT_ERROR, STRIPE_TRANSIENT_ERROR } from '../src/domain/retry/error-types.js';
+import { classifyStripeError, isTransientStripeFailure } from '../src/stripe/errors.js';
 
 /**
  * Stripe answers 4xx for requests that will fail the same way again (bad parameters, auth, idempotency
@@ -9,14 +10,11 @@ export async function callStripe<T>(operation: string, call: () => Promise<T>): 
   try {
     return await call();
   } catch (error) {
-    if (error instanceof Stripe.errors.StripeError) {
-      const status = error.statusCode ?? 0;
-      const transient = status === 0 || status === 409 || status === 429 || status >= 500;
-      const message = `${operation} failed: ${error.message}`;
-      const details = { type: error.type, code: error.code, statusCode: status, requestId: error.requestId };
-      if (!transient) throw ApplicationFailure.nonRetryable(message, 'StripeClientError', details);
-      throw ApplicationFailure.retryable(message, 'StripeTransientError', details);
-    }
-    throw error;
+    const failure = classifyStripeError(error);
+    if (!failure) throw error;
+    const message = `${operation} failed: ${(error as Error).message}`;
+    const details = { type: failure.type, code: failure.code, statusCode: failure.statusCode, requestId: failure.requestId };
+    if (!isTransientStripeFailure(failure)) throw ApplicationFailure.nonRetryable(message, STRIPE_CLIENT_ERROR, details);
+    throw ApplicationFailure.retryable(message, STRIPE_TRANSIENT_ERROR, details);
   }
 }

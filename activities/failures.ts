@@ -1,7 +1,7 @@
 import { ApplicationFailure, log } from '@temporalio/activity';
 import { TemporalFailure } from '@temporalio/common';
 import { PG_DATA_EXCEPTION_CLASS, PG_INTEGRITY_CONSTRAINT_CLASS, PG_RETRIED_CONSTRAINT_CODES, pgSqlState } from '../src/db/errors.js';
-import { DATABASE_CONSTRAINT_ERROR, DATABASE_DATA_ERROR, INVALID_INPUT_ERROR } from '../workflows/activity-options.js';
+import { DATABASE_CONSTRAINT_ERROR, DATABASE_DATA_ERROR, INVALID_INPUT_ERROR } from '../src/domain/retry/error-types.js';
 
 /** Names of the SQLSTATEs we meet most; others are named by their class. */
 const CONDITIONS: Record<string, string> = {

@@ -1,9 +1,2 @@
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-
-export const TenantIdKey = defineSearchAttributeKey('TenantId', SearchAttributeType.KEYWORD);
-export const CustomerIdKey = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);
-export const InvoiceIdKey = defineSearchAttributeKey('InvoiceId', SearchAttributeType.KEYWORD);
-export const StatusKey = defineSearchAttributeKey('Status', SearchAttributeType.KEYWORD);
-export const InvoiceStatusKey = defineSearchAttributeKey('InvoiceStatus', SearchAttributeType.KEYWORD);
-export const CampaignStatusKey = defineSearchAttributeKey('CampaignStatus', SearchAttributeType.KEYWORD);
-export const NextStepAtKey = defineSearchAttributeKey('NextStepAt', SearchAttributeType.DATETIME);
+// Shim during renovation: importers move in the final pass.
+export * from '../src/domain/search-attributes.js';

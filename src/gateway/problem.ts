@@ -1,17 +1,16 @@
 import type { ZodError } from 'zod';
+import type { FieldError, Problem, ProblemExtra } from '../domain/problem.js';
 
-export interface FieldError {
-  field: string;
-  message: string;
-}
+// Shim during renovation: importers move in the final pass.
+export type { FieldError } from '../domain/problem.js';
 
-/** RFC 9457 problem details; `code` is the stable machine-readable part clients branch on. */
-export class HttpProblem extends Error {
+/** A problem thrown by a handler; the app's error middleware renders it as RFC 9457 problem details. */
+export class HttpProblem extends Error implements Problem {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
-    readonly extra: { errors?: FieldError[]; headers?: Record<string, string>; [key: string]: unknown } = {},
+    readonly extra: ProblemExtra = {},
   ) {
     super(message);
     this.name = 'HttpProblem';

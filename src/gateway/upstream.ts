@@ -4,22 +4,20 @@
  * (`temporal_unavailable`, src/temporal/errors.ts).
  */
 import { isGrpcDeadlineError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
-import Stripe from 'stripe';
+import { STRIPE_TRANSIENT_ERROR } from '../domain/retry/error-types.js';
+import { classifyStripeError, isStripeOutage } from '../stripe/errors.js';
 import { updateFailureType } from '../temporal/errors.js';
 
-/** The activity failure type the Stripe activities give network errors, timeouts and Stripe 5xx/429. */
-export const STRIPE_TRANSIENT_ERROR = 'StripeTransientError';
+// Shim during renovation: importers move in the final pass.
+export { STRIPE_TRANSIENT_ERROR } from '../domain/retry/error-types.js';
 
 /** Stripe could not be reached, timed out or answered 5xx: from a synchronous SDK call, or behind a workflow update. */
 export function isStripeUnavailable(error: unknown): boolean {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current; depth++) {
     if (current instanceof WorkflowUpdateFailedError) return updateFailureType(current) === STRIPE_TRANSIENT_ERROR;
-    if (current instanceof Stripe.errors.StripeConnectionError) return true;
-    if (current instanceof Stripe.errors.StripeError) {
-      const status = current.statusCode ?? 0;
-      return status === 0 || status === 429 || status >= 500;
-    }
+    const stripeFailure = classifyStripeError(current);
+    if (stripeFailure) return isStripeOutage(stripeFailure);
     current = (current as { cause?: unknown }).cause;
   }
   return false;

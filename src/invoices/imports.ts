@@ -10,10 +10,10 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, isGrpcServiceError, type Client } from '@temporalio/client';
-import type { InvoiceImportProgress } from '../../activities/invoice-import-types.js';
-import type { RetrySchedule } from '../../workflows/activity-options.js';
+import type { InvoiceImportProgress } from '../domain/invoice-import/contracts.js';
+import type { RetrySchedule } from '../domain/retry/schedule.js';
 import { invoiceImportProgressQuery, invoiceImportWorkflow } from '../../workflows/invoice-import.js';
-import { StatusKey, TenantIdKey } from '../../workflows/search-attributes.js';
+import { StatusKey, TenantIdKey } from '../domain/search-attributes.js';
 import { invoiceImportWorkflowId } from '../temporal/workflow-ids.js';
 
 export const IMPORT_ID_PATTERN = /^imp_[0-9a-f]{32}$/;

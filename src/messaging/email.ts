@@ -5,7 +5,7 @@
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type { Config } from '../config.js';
 import { pseudonym, type Logger } from '../logger.js';
-import type { RenderedEmail } from './types.js';
+import type { RenderedEmail } from '../domain/messaging/contracts.js';
 
 export interface Mailer {
   /** 'smtp' delivers; 'log' only writes the message to the log (no SMTP_URL configured). */

@@ -9,7 +9,7 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../config.js';
 import { normaliseAddress } from '../db/suppressions.js';
-import type { Channel } from './types.js';
+import type { Channel } from '../domain/messaging/contracts.js';
 
 export interface UnsubscribeClaims {
   tenantId: string;

@@ -9,7 +9,7 @@ import { createMailer, type Mailer } from './email.js';
 import { unsubscribeUrl } from './links.js';
 import { sendRecoveryMessage } from './send.js';
 import { createSmsSender, type SmsSender } from './sms.js';
-import type { MessageKey, RecoveryMessageData, SendOutcome } from './types.js';
+import type { MessageKey, RecoveryMessageData, SendOutcome } from '../domain/messaging/contracts.js';
 
 export interface MessengerRecipient {
   email?: string | null;

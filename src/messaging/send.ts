@@ -52,7 +52,7 @@ import type { Logger } from '../logger.js';
 import { EmailSendError, listUnsubscribeHeaders, sendEmail, type Mailer } from './email.js';
 import { INVALID_NUMBER_TWILIO_CODES, OPTED_OUT_TWILIO_CODES, SmsSendError, sendSms, type SmsSender } from './sms.js';
 import { renderRecoveryEmail, renderRecoverySms } from './templates.js';
-import type { MessageKey, RecoveryMessageData, RenderedEmail, SendOutcome } from './types.js';
+import type { MessageKey, RecoveryMessageData, RenderedEmail, SendOutcome } from '../domain/messaging/contracts.js';
 
 export interface SendDeps {
   db: Db;

@@ -2,8 +2,8 @@
  * Recovery message templates: email (HTML + text) and SMS. Pure functions of RecoveryMessageData; every
  * interpolated value is HTML-escaped, and links must be http(s) (a javascript: URL is refused, not rendered).
  */
-import { formatMinorUnits } from '../money.js';
-import type { RecoveryMessageData, RenderedEmail } from './types.js';
+import { formatMinorUnits } from '../domain/money.js';
+import type { RecoveryMessageData, RenderedEmail } from '../domain/messaging/contracts.js';
 
 export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

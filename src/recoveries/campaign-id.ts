@@ -1,4 +1,4 @@
-import type { RecoveryItem, RecoveryItemKind } from '../../activities/recovery-types.js';
+import type { RecoveryItem, RecoveryItemKind } from '../domain/recovery/contracts.js';
 
 const PREFIX: Record<RecoveryItemKind, string> = {
   invoice: 'invoice',

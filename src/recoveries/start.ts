@@ -3,8 +3,8 @@
  * activities of the invoice / subscription / order workflows (their onOverdue / onPaymentFailed seams).
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { RecoveryCustomer, RecoveryItem } from '../../activities/recovery-types.js';
-import type { RetrySchedule } from '../../workflows/activity-options.js';
+import type { RecoveryCustomer, RecoveryItem } from '../domain/recovery/contracts.js';
+import type { RetrySchedule } from '../domain/retry/schedule.js';
 import { paymentReceivedSignal, recoveryWorkflow, type PaymentReceived } from '../../workflows/recovery.js';
 import { recoveryWorkflowId } from '../temporal/workflow-ids.js';
 import { campaignIdFor } from './campaign-id.js';

@@ -1,11 +1,10 @@
 import type Stripe from 'stripe';
-import type { StripeInvoiceSnapshot, StripeInvoiceStatus } from '../../activities/invoice-types.js';
+import type { StripeInvoiceSnapshot, StripeInvoiceStatus } from '../domain/invoice/contracts.js';
+import { expandableId } from './ids.js';
 
 const STATUSES: ReadonlySet<string> = new Set(['draft', 'open', 'paid', 'uncollectible', 'void']);
 /** Lines kept per invoice: enough for display; the Stripe invoice stays the source of truth. */
 const MAX_LINES = 50;
-
-const idOf = (value: string | { id: string } | null | undefined): string | null => (value == null ? null : typeof value === 'string' ? value : value.id);
 
 /** The parts of a Stripe Invoice (webhook payload or API answer) the invoice workflow keeps. */
 export function invoiceSnapshotFrom(invoice: Stripe.Invoice): StripeInvoiceSnapshot {
@@ -26,12 +25,12 @@ export function invoiceSnapshotFrom(invoice: Stripe.Invoice): StripeInvoiceSnaps
     amountPaid: invoice.amount_paid ?? 0,
     currency: (invoice.currency ?? 'usd').toLowerCase(),
     dueDate: invoice.due_date ?? null,
-    customerId: idOf(customer),
+    customerId: expandableId(customer),
     customerEmail: invoice.customer_email ?? (typeof customer === 'object' ? (customer?.email ?? null) : null),
     customerName: invoice.customer_name ?? (typeof customer === 'object' ? (customer?.name ?? null) : null),
     customerPhone: invoice.customer_phone ?? null,
     description: invoice.description ?? null,
-    subscriptionId: idOf(invoice.parent?.subscription_details?.subscription ?? null),
+    subscriptionId: expandableId(invoice.parent?.subscription_details?.subscription ?? null),
     attemptCount: invoice.attempt_count ?? 0,
     lines: (invoice.lines?.data ?? []).slice(0, MAX_LINES).map((line) => {
       const quantity = line.quantity ?? 1;
