@@ -124,6 +124,10 @@ export const configSchema = z
      * `auto` on a version mismatch or a thin event, `always`, or `never` (trust the payload's shape).
      */
     STRIPE_WEBHOOK_REFETCH: z.enum(['auto', 'always', 'never']).default('auto'),
+    /** Minutes between missed-event sweeps of each Stripe account (a Temporal Schedule per account); 0 = no sweeps. */
+    STRIPE_EVENT_SWEEP_INTERVAL_MINUTES: z.coerce.number().int().min(0).max(24 * 60).default(60),
+    /** How far back the first sweep of an account looks; later sweeps start at its cursor (at most Stripe's 30 days). */
+    STRIPE_EVENT_SWEEP_INITIAL_LOOKBACK_HOURS: z.coerce.number().int().min(0).max(30 * 24).default(72),
 
     /** Stripe Connect (Standard, OAuth) onboarding: src/connect/, src/gateway/routes/connect.ts. */
     STRIPE_CONNECT_CLIENT_ID: optionalString.refine((value) => value === undefined || /^ca_[A-Za-z0-9]+$/.test(value), 'must start with ca_'),

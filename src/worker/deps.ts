@@ -9,7 +9,7 @@ import { createStripeClient } from '../stripe/client.js';
 import { temporalDataConverter } from '../temporal/codec/index.js';
 
 /** Everything activities need, built once per worker from configuration. */
-export function createActivityDeps(config: Config, db: Db, connection: NativeConnection, log?: Logger): ActivityDeps & { close(): void } {
+export function createActivityDeps(config: Config, db: Db, connection: NativeConnection, log?: Logger): ActivityDeps & { temporal: Client; close(): void } {
   const messaging = createMessenger({ db, config, log });
   return {
     db,

@@ -5,6 +5,7 @@ import { createLogger } from '../logger.js';
 import { connectionOptions } from '../temporal/connection.js';
 import { createWorker } from './create-worker.js';
 import { createActivityDeps } from './deps.js';
+import { ensureEventSweepSchedules } from './event-sweeps.js';
 import { temporalRuntimeLogger } from './runtime-logger.js';
 
 const config = loadConfigOrExit();
@@ -26,6 +27,7 @@ const worker = await createWorker({
 });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());
+await ensureEventSweepSchedules(deps.temporal, db, config, log);
 log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
 try {
   await worker.run();

@@ -1,0 +1,47 @@
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import type { RetrySchedule } from '../domain/retry/schedule.js';
+import { EVENT_SWEEP_WORKFLOW_TYPE, eventSweepScheduleId, type EventSweepInput } from '../../workflows/event-sweep/messages.js';
+
+export interface EventSweepScheduleOptions {
+  account: string;
+  tenantId?: string;
+  taskQueue: string;
+  intervalMinutes: number;
+  initialLookbackHours: number;
+  retry: RetrySchedule;
+}
+
+/**
+ * Makes sure the account has its missed-event sweep schedule (created once; an existing one is left as the operator
+ * may have paused or edited it in the Temporal UI). Overlapping runs are skipped: one sweep per account at a time.
+ */
+export async function ensureEventSweepSchedule(client: Client, options: EventSweepScheduleOptions): Promise<'created' | 'exists'> {
+  const scheduleId = eventSweepScheduleId(options.account);
+  const input: EventSweepInput = {
+    account: options.account,
+    ...(options.tenantId ? { tenantId: options.tenantId } : {}),
+    initialLookbackSeconds: options.initialLookbackHours * 3600,
+    retry: options.retry,
+  };
+  try {
+    await client.schedule.create({
+      scheduleId,
+      spec: { intervals: [{ every: `${options.intervalMinutes} minutes` }] },
+      action: { type: 'startWorkflow', workflowType: EVENT_SWEEP_WORKFLOW_TYPE, workflowId: scheduleId, taskQueue: options.taskQueue, args: [input] },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
+    });
+    return 'created';
+  } catch (error) {
+    if (error instanceof ScheduleAlreadyRunning) return 'exists';
+    throw error;
+  }
+}
+
+/** A disconnected account is no longer swept (its events are no longer ours to apply). */
+export async function deleteEventSweepSchedule(client: Client, account: string): Promise<void> {
+  try {
+    await client.schedule.getHandle(eventSweepScheduleId(account)).delete();
+  } catch (error) {
+    if (!(error instanceof ScheduleNotFoundError)) throw error;
+  }
+}
