@@ -14,28 +14,31 @@ import { buildOpenApiDocument, DOCS_HTML, DOCS_JS } from './openapi.js';
 import { HttpProblem } from './problem.js';
 import { writeRateLimit } from './rate-limit.js';
 import { isDeadlineExceeded, isStripeUnavailable, temporalAnswers } from './upstream.js';
-import { adminRoutes } from './routes/admin.js';
-import { connectRoutes } from './routes/connect.js';
-import { creditRoutes } from './routes/credits.js';
-import { excessPaymentRoutes } from './routes/excess-payments.js';
-import { invoiceRoutes } from './routes/invoices.js';
-import { orderRoutes } from './routes/orders.js';
-import { paymentPageRoutes } from './routes/payment-pages.js';
-import { paymentReturnRoutes } from './routes/payment-return.js';
-import { recoveryRoutes } from './routes/recoveries.js';
-import { subscriptionRoutes } from './routes/subscriptions.js';
-import { transactionRoutes } from './routes/transactions.js';
-import { healthRoutes } from './routes/health.js';
-import { codecRoutes } from './routes/codec.js';
+import { adminRoutes } from './routes/admin/index.js';
+import { connectRoutes } from './routes/connect/index.js';
+import { creditRoutes } from './routes/credits/index.js';
+import { excessPaymentRoutes } from './routes/excess-payments/index.js';
+import { invoiceRoutes } from './routes/invoices/index.js';
+import { orderRoutes } from './routes/orders/index.js';
+import { paymentPageRoutes } from './routes/payment-pages/index.js';
+import { paymentReturnRoutes } from './routes/payment-return/index.js';
+import { recoveryRoutes } from './routes/recovery/index.js';
+import { subscriptionRoutes } from './routes/subscriptions/index.js';
+import { transactionRoutes } from './routes/transactions/index.js';
+import { healthRoutes } from './routes/health/index.js';
+import { codecRoutes } from './routes/codec/index.js';
 import { STRIPE_WEBHOOK_PATH, stripeWebhookHandlers } from './routes/webhooks.js';
-import { twilioWebhookRouter, unsubscribeRouter } from './routes/messaging-webhooks.js';
+import { twilioWebhookRouter, unsubscribeRouter } from './routes/messaging-webhooks/index.js';
 
 export interface GatewayDeps {
   config: Config;
   db: Db;
   temporal: Client;
   log: Logger;
-  /** Read-only Stripe calls (catalog, portal); money movements go through workflows. */
+  /**
+   * Read-only Stripe calls (catalog, Checkout Session status, the return page); Stripe API writes run in workflows.
+   * Connect's OAuth code exchange and deauthorization (connect.stripe.com) are still called from the route.
+   */
   stripe?: Stripe;
   version?: string;
 }

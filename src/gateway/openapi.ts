@@ -62,7 +62,7 @@ const html = { 'text/html': { schema: { type: 'string' as const } } };
 const pageOrProblem = (description: string): ResponseConfig => ({ description, content: { ...html, 'application/problem+json': { schema: PROBLEM_REF } } });
 
 /**
- * The routes mounted outside addRoute (src/gateway/routes/webhooks.ts, messaging-webhooks.ts): signed webhooks and the
+ * The routes mounted outside addRoute (src/gateway/routes/webhooks.ts, messaging-webhooks/): signed webhooks and the
  * unsubscribe pages. Documented here with every answer they give; their handlers parse their own bodies.
  */
 function registerWebhookPaths(registry: OpenAPIRegistry): void {

@@ -1,16 +1,16 @@
 import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import type { Client } from '@temporalio/client';
-import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
+import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type Stripe from 'stripe';
 import type { Config } from '../config.js';
 import type { Db } from '../db/connection.js';
 import type { ZodType } from 'zod';
 import { z } from './zod.js';
-import type { Principal } from './auth.js';
+import { requireBackOffice, requireRole, type Principal } from './auth.js';
 import { commonResponses } from './openapi.js';
 import { createHash } from 'node:crypto';
 import { claimIdempotencyKey, releaseIdempotencyKey } from '../db/idempotency-keys.js';
-import { problemCodeOf } from './inputs.js';
+import { problemCodeOf } from './schemas.js';
 import { fieldErrors, HttpProblem, problems } from './problem.js';
 
 /** What every route module receives from createApp. */
@@ -166,4 +166,84 @@ export function addRoute<B extends ZodType = ZodType<unknown>, Q extends ZodType
       next(error);
     }
   });
+}
+
+/**
+ * Who may call a route, i.e. the middleware in front of its handler: nobody checked (`public`), any caller with
+ * credentials (`signed_in`), API keys and admin users (`back_office`), admins only (`admin`).
+ */
+export type Access = 'public' | 'signed_in' | 'back_office' | 'admin';
+
+/** One row of a domain's route table: where a handler is mounted and who may reach it. */
+export interface RouteRow<Name extends string = string> {
+  method: Method;
+  /** OpenAPI-style path, e.g. /v1/orders/{order_id}. */
+  path: string;
+  access: Access;
+  /** Counts against the write budget (429 rate_limited): per tenant, or per address on public routes. */
+  writes?: boolean;
+  handler: Name;
+}
+
+/** What a route validates and documents: everything of a RouteSpec except where it is mounted and who may call it. */
+export interface RouteContract {
+  summary: string;
+  /** Defaults to the domain's tags. */
+  tags?: string[];
+  body?: ZodType;
+  query?: ZodType;
+  params?: ZodType;
+  headers?: z.ZodObject;
+  responses: RouteConfig['responses'];
+  /** Honours Idempotency-Key (see RouteSpec.idempotency). */
+  idempotent?: boolean;
+}
+
+type Parsed<C, Key extends string> = C extends { [K in Key]: infer S extends ZodType } ? z.infer<S> : unknown;
+
+/** The validated request a contract's handler receives. */
+export type RequestOf<C extends RouteContract> = ValidatedRequest<Parsed<C, 'body'>, Parsed<C, 'query'>, Parsed<C, 'params'>>;
+
+export type HandlerOf<C extends RouteContract> = (req: RequestOf<C>, res: Response) => Promise<void>;
+
+/** One named handler per contract. */
+export type Handlers<Contracts extends Record<string, RouteContract>> = { [Name in keyof Contracts]: HandlerOf<Contracts[Name]> };
+
+export type RouteTable<Contracts extends Record<string, RouteContract>> = readonly RouteRow<Extract<keyof Contracts, string>>[];
+
+function middlewareFor(row: RouteRow, { authenticate, writeLimit }: Pick<RouteDeps, 'authenticate' | 'writeLimit'>): RequestHandler[] {
+  const checks: Record<Access, RequestHandler[]> = {
+    public: [],
+    signed_in: [authenticate],
+    back_office: [authenticate, requireBackOffice()],
+    admin: [authenticate, requireRole('admin')],
+  };
+  return [...checks[row.access], ...(row.writes ? [writeLimit] : [])];
+}
+
+/** A router with every row of `table` mounted, in table order (which is also the order in the OpenAPI document). */
+export function routerFromTable<Contracts extends Record<string, RouteContract>>(
+  registry: OpenAPIRegistry,
+  deps: Pick<RouteDeps, 'db' | 'authenticate' | 'writeLimit'>,
+  domain: { tags: string[]; table: RouteTable<Contracts>; contracts: Contracts; handlers: Handlers<Contracts> },
+): Router {
+  const router = Router();
+  for (const row of domain.table) {
+    const { idempotent, tags, ...contract }: RouteContract = domain.contracts[row.handler]!;
+    addRoute(
+      router,
+      registry,
+      {
+        ...contract,
+        method: row.method,
+        path: row.path,
+        tags: tags ?? domain.tags,
+        middleware: middlewareFor(row, deps),
+        ...(row.access === 'public' ? { public: true } : {}),
+        ...(idempotent ? { idempotency: { db: deps.db } } : {}),
+      },
+      domain.handlers[row.handler] as HandlerOf<RouteContract>,
+    );
+  }
+  return router;
 }

@@ -1,14 +1,7 @@
-import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { Router, type Request, type Response } from 'express';
+import type { Request } from 'express';
 import Stripe from 'stripe';
-import {
-  authorizeUrl,
-  connectSettings,
-  createConnectOAuthClient,
-  type ConnectOAuthClient,
-  type ConnectSettings,
-} from '../../connect/oauth.js';
-import { isStateExpired, newNonce, nonceHash, signState, stateKey, verifyState } from '../../connect/state.js';
+import { authorizeUrl, connectSettings, createConnectOAuthClient, type ConnectOAuthClient, type ConnectSettings } from '../../../connect/oauth.js';
+import { isStateExpired, newNonce, nonceHash, signState, stateKey, verifyState } from '../../../connect/state.js';
 import {
   AccountAlreadyConnectedError,
   connectTenantAccount,
@@ -16,38 +9,16 @@ import {
   disconnectTenantAccount,
   findTenantConnection,
   insertOAuthState,
-} from '../../db/connect.js';
-import type { Logger } from '../../logger.js';
-import { requireRole, type Principal } from '../auth.js';
-import { HttpProblem } from '../problem.js';
-import { addRoute, jsonResponse, problemResponse, type RouteDeps } from '../route.js';
-import { z } from '../zod.js';
-import { text } from '../inputs.js';
+} from '../../../db/connect.js';
+import type { Logger } from '../../../logger.js';
+import type { Principal } from '../../auth.js';
+import { HttpProblem } from '../../problem.js';
+import type { Handlers, RouteDeps } from '../../route.js';
+import { ERROR_TITLES, resultPage } from './page.js';
+import type { contracts } from './schemas.js';
 
 /** How long a started onboarding may take before its state expires. */
 export const CONNECT_STATE_TTL_SECONDS = 10 * 60;
-
-const startResponse = z
-  .object({ url: z.string().openapi({ description: 'Send the admin’s browser here (Stripe’s OAuth authorize page).' }), expires_at: z.number().int() })
-  .openapi('ConnectStart');
-const connectionResponse = z
-  .object({
-    connected: z.boolean(),
-    stripe_account_id: z.string().nullable(),
-    connected_at: z.string().nullable(),
-    disconnected_at: z.string().nullable(),
-  })
-  .openapi('ConnectStatus');
-const callbackResponse = z
-  .object({ code: z.literal('connected'), connected: z.literal(true), tenant_id: z.string(), stripe_account_id: z.string() })
-  .openapi('ConnectCallbackResult');
-const callbackQuery = z.object({
-  code: text({ max: 512 }).optional(),
-  state: text({ max: 2048 }).optional(),
-  scope: text({ max: 200 }).optional(),
-  error: text({ max: 200 }).optional(),
-  error_description: text({ max: 2000 }).optional(),
-});
 
 /** Principal → the subject stored with (and signed into) the state: the JWT user or the API key id. */
 function subjectOf(principal: Principal, req: Request): string {
@@ -58,57 +29,20 @@ function subjectOf(principal: Principal, req: Request): string {
   return `key:${keyId ?? 'unknown'}`;
 }
 
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
-
-/** The page the admin's browser lands on after Stripe: readable, and machine-readable through data-code / meta. */
-function resultPage(res: Response, status: number, code: string, title: string, detail: string): void {
-  const c = escapeHtml(code);
-  res
-    .status(status)
-    .type('html')
-    .send(
-      `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="robots" content="noindex">
-<meta name="connect-result" content="${c}">
-<title>${escapeHtml(title)}</title>
-</head>
-<body data-code="${c}">
-<main>
-<h1>${escapeHtml(title)}</h1>
-<p>${escapeHtml(detail)}</p>
-<p>Result code: <code id="result-code">${c}</code></p>
-</main>
-</body>
-</html>
-`,
-    );
+function connectionJson(connection: Awaited<ReturnType<typeof findTenantConnection>>) {
+  return {
+    connected: Boolean(connection?.stripeAccountId),
+    stripe_account_id: connection?.stripeAccountId ?? null,
+    connected_at: connection?.connectedAt?.toISOString() ?? null,
+    disconnected_at: connection?.disconnectedAt?.toISOString() ?? null,
+  };
 }
 
-/** The callback answers with resultPage() unless the caller asks for JSON (then problem details). */
-const pageOrProblem = (description: string) => ({
-  description,
-  content: { ...problemResponse(description).content, 'text/html': { schema: z.string() } },
-});
-
-const ERROR_TITLES: Record<string, string> = {
-  access_denied: 'Connection declined',
-  invalid_state: 'Invalid connection link',
-  state_expired: 'Connection link expired',
-  state_reused: 'Connection link already used',
-  redirect_mismatch: 'Redirect URI mismatch',
-  oauth_exchange_failed: 'Stripe did not confirm the connection',
-  oauth_error: 'Stripe reported an error',
-  account_already_connected: 'Account already connected elsewhere',
-  connect_not_configured: 'Stripe Connect is not configured',
-};
-
-export function connectRoutes(registry: OpenAPIRegistry, { config, db, authenticate, writeLimit }: RouteDeps): Router {
-  const router = Router();
-  const tags = ['Connect'];
+/**
+ * Stripe Connect (Standard, OAuth) onboarding. The code exchange and the deauthorization are calls to Stripe's
+ * OAuth endpoints (connect.stripe.com) made while the admin's browser or request waits, not API writes.
+ */
+export function connectHandlers({ config, db, authenticate }: RouteDeps): Handlers<typeof contracts> {
   const key = stateKey(config);
   const configured = connectSettings(config);
   let client: ConnectOAuthClient | undefined;
@@ -126,22 +60,8 @@ export function connectRoutes(registry: OpenAPIRegistry, { config, db, authentic
     return { settings: configured.settings, oauth: client };
   }
 
-  addRoute(
-    router,
-    registry,
-    {
-      method: 'get',
-      path: '/v1/connect/stripe/start',
-      summary: 'Start connecting the tenant’s Stripe account (Standard, OAuth): returns the authorize URL (admin)',
-      tags,
-      middleware: [authenticate, requireRole('admin'), writeLimit],
-      responses: {
-        200: jsonResponse('Authorize URL with a signed, single-use state valid for 10 minutes', startResponse),
-        403: problemResponse('Not an admin'),
-        503: problemResponse('Connect not configured (connect_not_configured names the missing variables)'),
-      },
-    },
-    async ({ principal, raw }, res) => {
+  return {
+    async startOnboarding({ principal, raw }, res) {
       const { settings } = settingsOrThrow();
       const nonce = newNonce();
       const expiresAt = Math.floor(Date.now() / 1000) + CONNECT_STATE_TTL_SECONDS;
@@ -157,38 +77,8 @@ export function connectRoutes(registry: OpenAPIRegistry, { config, db, authentic
       res.setHeader('Cache-Control', 'no-store');
       res.json({ url: authorizeUrl(settings, state), expires_at: expiresAt });
     },
-  );
 
-  addRoute(
-    router,
-    registry,
-    {
-      method: 'get',
-      path: '/v1/connect/stripe/callback',
-      public: true,
-      summary:
-        'OAuth redirect target (the browser coming back from Stripe; no API key, authenticated by the signed state). ' +
-        'HTML page unless Accept: application/json. Codes: access_denied, invalid_state, state_expired, state_reused, ' +
-        'redirect_mismatch, oauth_exchange_failed, oauth_error, account_already_connected, connect_not_configured',
-      tags,
-      query: callbackQuery,
-      middleware: [writeLimit],
-      // Each answer as an HTML page, or as JSON / problem details when the caller accepts JSON.
-      responses: {
-        200: {
-          description: 'Connected: the account is stored for the tenant the state was issued to',
-          content: { 'application/json': { schema: callbackResponse }, 'text/html': { schema: z.string() } },
-        },
-        400: pageOrProblem('access_denied, invalid_state, state_expired, redirect_mismatch, oauth_exchange_failed or oauth_error; or an invalid query'),
-        401: pageOrProblem('unauthenticated: credentials were presented and are not valid'),
-        403: pageOrProblem('invalid_state: the caller’s credentials belong to another tenant or user than the state'),
-        409: pageOrProblem('state_reused, or account_already_connected to another tenant'),
-        500: pageOrProblem('internal_error'),
-        502: pageOrProblem('oauth_exchange_failed: Stripe unreachable'),
-        503: pageOrProblem('connect_not_configured; or (JSON) database_unavailable'),
-      },
-    },
-    async ({ query, raw }, res) => {
+    async oauthCallback({ query, raw }, res) {
       const wantsJson = raw.accepts(['text/html', 'application/json', 'application/problem+json']) !== 'text/html';
       const log = res.locals.log as Logger;
       res.setHeader('Cache-Control', 'no-store');
@@ -275,48 +165,12 @@ export function connectRoutes(registry: OpenAPIRegistry, { config, db, authentic
         resultPage(res, 500, 'internal_error', 'Connection failed', 'An unexpected error occurred; nothing was stored. Please try again.');
       }
     },
-  );
 
-  addRoute(
-    router,
-    registry,
-    {
-      method: 'get',
-      path: '/v1/connect/stripe',
-      summary: 'The tenant’s connected Stripe account, if any',
-      tags,
-      middleware: [authenticate],
-      responses: { 200: jsonResponse('Connection status', connectionResponse) },
+    async connectionStatus({ principal }, res) {
+      res.json(connectionJson(await findTenantConnection(db, principal.tenantId)));
     },
-    async ({ principal }, res) => {
-      const connection = await findTenantConnection(db, principal.tenantId);
-      res.json({
-        connected: Boolean(connection?.stripeAccountId),
-        stripe_account_id: connection?.stripeAccountId ?? null,
-        connected_at: connection?.connectedAt?.toISOString() ?? null,
-        disconnected_at: connection?.disconnectedAt?.toISOString() ?? null,
-      });
-    },
-  );
 
-  addRoute(
-    router,
-    registry,
-    {
-      method: 'delete',
-      path: '/v1/connect/stripe',
-      summary: 'Disconnect the tenant’s Stripe account (deauthorizes the platform at Stripe) (admin)',
-      tags,
-      middleware: [authenticate, requireRole('admin'), writeLimit],
-      responses: {
-        200: jsonResponse('Disconnected', connectionResponse),
-        403: problemResponse('Not an admin'),
-        404: problemResponse('not_connected'),
-        502: problemResponse('deauthorize_failed: Stripe unreachable or refused; still connected, retry'),
-        503: problemResponse('connect_not_configured'),
-      },
-    },
-    async ({ principal, raw }, res) => {
+    async disconnect({ principal, raw }, res) {
       const { oauth } = settingsOrThrow();
       const log = res.locals.log as Logger;
       const connection = await findTenantConnection(db, principal.tenantId);
@@ -334,15 +188,7 @@ export function connectRoutes(registry: OpenAPIRegistry, { config, db, authentic
       }
       await disconnectTenantAccount(db, { tenantId: principal.tenantId, stripeAccountId: account, source: 'api', subject: subjectOf(principal, raw) });
       log.info({ tenantId: principal.tenantId, account }, 'Stripe account disconnected');
-      const after = await findTenantConnection(db, principal.tenantId);
-      res.json({
-        connected: Boolean(after?.stripeAccountId),
-        stripe_account_id: after?.stripeAccountId ?? null,
-        connected_at: after?.connectedAt?.toISOString() ?? null,
-        disconnected_at: after?.disconnectedAt?.toISOString() ?? null,
-      });
+      res.json(connectionJson(await findTenantConnection(db, principal.tenantId)));
     },
-  );
-
-  return router;
+  };
 }

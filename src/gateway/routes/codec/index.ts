@@ -9,13 +9,19 @@
  */
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { Payload } from '@temporalio/common';
-import type { Config } from '../../config.js';
-import type { Db } from '../../db/connection.js';
-import type { Logger } from '../../logger.js';
-import { PayloadDecryptionError, payloadCodec, type EncryptionCodec } from '../../temporal/codec/index.js';
-import { createAuthenticator, requireRole, type Principal } from '../auth.js';
-import { fieldErrors, HttpProblem, problems } from '../problem.js';
-import { z } from '../zod.js';
+import type { Config } from '../../../config.js';
+import type { Db } from '../../../db/connection.js';
+import type { Logger } from '../../../logger.js';
+import { PayloadDecryptionError, payloadCodec, type EncryptionCodec } from '../../../temporal/codec/index.js';
+import { createAuthenticator, requireRole, type Principal } from '../../auth.js';
+import { fieldErrors, HttpProblem, problems } from '../../problem.js';
+import { z } from '../../zod.js';
+
+/** Both routes: admin credentials, then the namespace check, then the body (see codecRoutes). */
+const table = [
+  { method: 'post', path: '/codec/encode', operation: 'encode' },
+  { method: 'post', path: '/codec/decode', operation: 'decode' },
+] as const;
 
 export const CODEC_PATH = '/codec';
 /** A workflow history page can carry many payloads of up to 2 MB each (Temporal's own limit per payload). */
@@ -88,9 +94,9 @@ export function codecRoutes({ config, db }: { config: Config; db: Db }): Router 
     next();
   };
 
-  for (const operation of ['encode', 'decode'] as const) {
+  for (const { path, operation } of table) {
     router.post(
-      `${CODEC_PATH}/${operation}`,
+      path,
       // Credentials and role before the (possibly large) body is read.
       authenticate,
       requireRole('admin'),

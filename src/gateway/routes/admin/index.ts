@@ -1,12 +1,15 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { Router } from 'express';
-import { financialSummary } from '../../db/financial-summary.js';
-import { recoveryStats } from '../../db/recoveries.js';
-import { currencyExponent } from '../../money.js';
-import { requireRole } from '../auth.js';
-import { problems } from '../problem.js';
-import { addRoute, jsonResponse, problemResponse, type RouteDeps } from '../route.js';
-import { z } from '../zod.js';
+import type { Router } from 'express';
+import { financialSummary } from '../../../db/financial-summary.js';
+import { recoveryStats } from '../../../db/recoveries.js';
+import { currencyExponent } from '../../../money.js';
+import { problems } from '../../problem.js';
+import { jsonResponse, problemResponse, routerFromTable, type Handlers, type RouteContract, type RouteDeps, type RouteTable } from '../../route.js';
+import { z } from '../../zod.js';
+
+const table: RouteTable<typeof contracts> = [
+  { method: 'get', path: '/v1/admin/financial-summary', access: 'admin', handler: 'financialSummary' },
+];
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -42,24 +45,20 @@ const summaryResponse = z
   })
   .openapi('FinancialSummary');
 
-export function adminRoutes(registry: OpenAPIRegistry, { db, authenticate }: RouteDeps): Router {
-  const router = Router();
-  addRoute(
-    router,
-    registry,
-    {
-      method: 'get',
-      path: '/v1/admin/financial-summary',
-      summary: "The caller's tenant: gross paid, refunds, net, credits outstanding, subscriptions and MRR, failures, open invoices",
-      tags: ['Admin'],
-      query: z.object({
-        from: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Inclusive; default 30 days before `to`' }),
-        to: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Exclusive; default now' }),
-      }),
-      middleware: [authenticate, requireRole('admin')],
-      responses: { 200: jsonResponse('Summary; amounts in minor units per currency', summaryResponse), 403: problemResponse('Not an admin') },
-    },
-    async ({ query, principal }, res) => {
+const contracts = {
+  financialSummary: {
+    summary: "The caller's tenant: gross paid, refunds, net, credits outstanding, subscriptions and MRR, failures, open invoices",
+    query: z.object({
+      from: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Inclusive; default 30 days before `to`' }),
+      to: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Exclusive; default now' }),
+    }),
+    responses: { 200: jsonResponse('Summary; amounts in minor units per currency', summaryResponse), 403: problemResponse('Not an admin') },
+  },
+} satisfies Record<string, RouteContract>;
+
+function adminHandlers({ db }: RouteDeps): Handlers<typeof contracts> {
+  return {
+    async financialSummary({ query, principal }, res) {
       const to = query.to ? new Date(query.to) : new Date();
       const from = query.from ? new Date(query.from) : new Date(to.getTime() - 30 * DAY_MS);
       if (from >= to) throw problems.validation([{ field: 'query.from', message: 'must be before `to`' }]);
@@ -93,6 +92,9 @@ export function adminRoutes(registry: OpenAPIRegistry, { db, authenticate }: Rou
         })),
       });
     },
-  );
-  return router;
+  };
+}
+
+export function adminRoutes(registry: OpenAPIRegistry, deps: RouteDeps): Router {
+  return routerFromTable(registry, deps, { tags: ['Admin'], table, contracts, handlers: adminHandlers(deps) });
 }

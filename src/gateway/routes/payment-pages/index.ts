@@ -1,19 +1,20 @@
 /**
  * Admin setting: where the tenant's customers land after a Checkout Session or Payment Link.
- *   GET /v1/admin/payment-pages   the stored pages, or the defaults in force (source: tenant | frontend | gateway)
- *   PUT /v1/admin/payment-pages   replaces them
  * Precedence and the {CHECKOUT_SESSION_ID} handling: src/payments/return-urls.ts.
  */
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { Router } from 'express';
-import { findPaymentPages, savePaymentPages } from '../../db/payment-pages.js';
-import { defaultReturnUrls, returnUrlConfig, withSessionIdPlaceholder } from '../../payments/return-urls.js';
-import { requireRole } from '../auth.js';
-import { addRoute, jsonResponse, problemResponse, type RouteDeps } from '../route.js';
-import { z } from '../zod.js';
-import { isSafeText, UNSAFE_TEXT_MESSAGE } from '../inputs.js';
+import type { Router } from 'express';
+import { findPaymentPages, savePaymentPages } from '../../../db/payment-pages.js';
+import { defaultReturnUrls, returnUrlConfig, withSessionIdPlaceholder } from '../../../payments/return-urls.js';
+import { jsonResponse, problemResponse, routerFromTable, type Handlers, type RouteContract, type RouteDeps, type RouteTable } from '../../route.js';
+import { isSafeText, UNSAFE_TEXT_MESSAGE } from '../../schemas.js';
+import { z } from '../../zod.js';
 
-const tags = ['Admin'];
+const table: RouteTable<typeof contracts> = [
+  // The stored pages, or the defaults in force (source: tenant | frontend | gateway).
+  { method: 'get', path: '/v1/admin/payment-pages', access: 'admin', handler: 'getPages' },
+  { method: 'put', path: '/v1/admin/payment-pages', access: 'admin', writes: true, handler: 'savePages' },
+];
 
 const pageUrl = z
   .url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL like https://shop.example.com/thanks' })
@@ -45,6 +46,22 @@ const pagesResponse = z
   })
   .openapi('PaymentPages');
 
+const contracts = {
+  getPages: {
+    summary: "Where the tenant's customers land after paying or cancelling (the defaults until pages are saved)",
+    responses: { 200: jsonResponse('The pages and where they come from', pagesResponse), 403: problemResponse('Not an admin') },
+  },
+  savePages: {
+    summary: "Set the tenant's success and cancel pages for Checkout Sessions and Payment Links (recovery links, transactions)",
+    body: pagesBody,
+    responses: {
+      200: jsonResponse('Saved', pagesResponse),
+      400: problemResponse('Not absolute http(s) URLs, or longer than 2000 characters'),
+      403: problemResponse('Not an admin'),
+    },
+  },
+} satisfies Record<string, RouteContract>;
+
 type PagesJson = z.infer<typeof pagesResponse>;
 
 function tenantPagesJson(pages: { successUrl: string; cancelUrl: string; updatedAt: string }): PagesJson {
@@ -57,22 +74,10 @@ function tenantPagesJson(pages: { successUrl: string; cancelUrl: string; updated
   };
 }
 
-export function paymentPageRoutes(registry: OpenAPIRegistry, { config, db, authenticate, writeLimit }: RouteDeps): Router {
-  const router = Router();
+function paymentPageHandlers({ config, db }: RouteDeps): Handlers<typeof contracts> {
   const urlConfig = returnUrlConfig(config);
-
-  addRoute(
-    router,
-    registry,
-    {
-      method: 'get',
-      path: '/v1/admin/payment-pages',
-      summary: "Where the tenant's customers land after paying or cancelling (the defaults until pages are saved)",
-      tags,
-      middleware: [authenticate, requireRole('admin')],
-      responses: { 200: jsonResponse('The pages and where they come from', pagesResponse), 403: problemResponse('Not an admin') },
-    },
-    async ({ principal }, res) => {
+  return {
+    async getPages({ principal }, res) {
       const pages = await findPaymentPages(db, principal.tenantId);
       if (pages) {
         res.json(tenantPagesJson(pages));
@@ -87,29 +92,14 @@ export function paymentPageRoutes(registry: OpenAPIRegistry, { config, db, authe
         effective: { success_url: defaults.successUrl, cancel_url: defaults.cancelUrl },
       } satisfies PagesJson);
     },
-  );
 
-  addRoute(
-    router,
-    registry,
-    {
-      method: 'put',
-      path: '/v1/admin/payment-pages',
-      summary: "Set the tenant's success and cancel pages for Checkout Sessions and Payment Links (recovery links, transactions)",
-      tags,
-      body: pagesBody,
-      middleware: [authenticate, requireRole('admin'), writeLimit],
-      responses: {
-        200: jsonResponse('Saved', pagesResponse),
-        400: problemResponse('Not absolute http(s) URLs, or longer than 2000 characters'),
-        403: problemResponse('Not an admin'),
-      },
-    },
-    async ({ body, principal }, res) => {
+    async savePages({ body, principal }, res) {
       const saved = await savePaymentPages(db, principal.tenantId, { successUrl: body.success_url, cancelUrl: body.cancel_url });
       res.json(tenantPagesJson(saved));
     },
-  );
+  };
+}
 
-  return router;
+export function paymentPageRoutes(registry: OpenAPIRegistry, deps: RouteDeps): Router {
+  return routerFromTable(registry, deps, { tags: ['Admin'], table, contracts, handlers: paymentPageHandlers(deps) });
 }

@@ -16,20 +16,35 @@
  */
 import express, { Router, type Request, type RequestHandler } from 'express';
 import twilio from 'twilio';
-import type { Config } from '../../config.js';
-import type { Db } from '../../db/connection.js';
-import { updateDeliveryByProviderId } from '../../db/messages.js';
-import { ALL_TENANTS, normaliseAddress, suppress, unsuppress } from '../../db/suppressions.js';
-import type { Logger } from '../../logger.js';
-import { linkKey, verifyUnsubscribeToken } from '../../messaging/links.js';
-import { escapeHtml } from '../../messaging/templates.js';
-import { HttpProblem, problems } from '../problem.js';
+import type { Config } from '../../../config.js';
+import type { Db } from '../../../db/connection.js';
+import { updateDeliveryByProviderId } from '../../../db/messages.js';
+import { ALL_TENANTS, normaliseAddress, suppress, unsuppress } from '../../../db/suppressions.js';
+import type { Logger } from '../../../logger.js';
+import { linkKey, verifyUnsubscribeToken } from '../../../messaging/links.js';
+import { escapeHtml } from '../../../messaging/templates.js';
+import { HttpProblem, problems } from '../../problem.js';
 
 export interface MessagingRouteDeps {
   config: Pick<Config, 'PUBLIC_BASE_URL' | 'TWILIO_AUTH_TOKEN' | 'WEBHOOK_BODY_LIMIT' | 'MESSAGING_LINK_SECRET' | 'STRIPE_SECRET_KEY'>;
   db: Db;
   log: Logger;
 }
+
+type TwilioHandler = 'inboundSms' | 'deliveryStatus';
+type UnsubscribeHandler = 'confirmationPage' | 'unsubscribe';
+
+/** Signed by Twilio (verifyTwilio), urlencoded forms. */
+const twilioTable: readonly { method: 'post'; path: string; handler: TwilioHandler }[] = [
+  { method: 'post', path: '/v1/webhooks/twilio/inbound', handler: 'inboundSms' },
+  { method: 'post', path: '/v1/webhooks/twilio/status', handler: 'deliveryStatus' },
+];
+
+/** Public browser pages; the signed token in the link authorises them. */
+const unsubscribeTable: readonly { method: 'get' | 'post'; path: string; handler: UnsubscribeHandler }[] = [
+  { method: 'get', path: '/v1/messages/unsubscribe', handler: 'confirmationPage' },
+  { method: 'post', path: '/v1/messages/unsubscribe', handler: 'unsubscribe' },
+];
 
 export const STOP_KEYWORDS: ReadonlySet<string> = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'OPTOUT', 'REVOKE']);
 export const START_KEYWORDS: ReadonlySet<string> = new Set(['START', 'UNSTOP', 'YES']);
@@ -67,9 +82,8 @@ const field = (body: unknown, name: string): string | undefined => {
 export function twilioWebhookRouter({ config, db, log }: MessagingRouteDeps): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: config.WEBHOOK_BODY_LIMIT, parameterLimit: 200 });
-
-  router.post('/v1/webhooks/twilio/inbound', form, verifyTwilio(config), async (req, res, next) => {
-    try {
+  const handlers: Record<TwilioHandler, RequestHandler> = {
+    async inboundSms(req, res) {
       const requestLog = (res.locals.log as Logger | undefined) ?? log;
       const from = normaliseAddress('sms', field(req.body, 'From') ?? '');
       const keyword = (field(req.body, 'Body') ?? '').trim().toUpperCase();
@@ -81,13 +95,9 @@ export function twilioWebhookRouter({ config, db, log }: MessagingRouteDeps): Ro
         requestLog.info({ keyword }, 'SMS opt-in (START reply): STOP suppression lifted');
       }
       res.status(200).type('text/xml').send(EMPTY_TWIML);
-    } catch (error) {
-      next(error);
-    }
-  });
+    },
 
-  router.post('/v1/webhooks/twilio/status', form, verifyTwilio(config), async (req, res, next) => {
-    try {
+    async deliveryStatus(req, res) {
       const sid = field(req.body, 'MessageSid') ?? field(req.body, 'SmsSid');
       const status = field(req.body, 'MessageStatus') ?? field(req.body, 'SmsStatus');
       if (!sid || !status) throw new HttpProblem(400, 'missing_fields', 'MessageSid and MessageStatus are required.');
@@ -100,10 +110,17 @@ export function twilioWebhookRouter({ config, db, log }: MessagingRouteDeps): Ro
       // Other statuses (queued, sending, sent, ...) are progress we do not record. Unknown SIDs are acknowledged too:
       // a non-2xx answer would only make Twilio retry a callback we can never apply.
       res.status(200).json({ received: true, updated });
-    } catch (error) {
-      next(error);
-    }
-  });
+    },
+  };
+  for (const row of twilioTable) {
+    router[row.method](row.path, form, verifyTwilio(config), async (req, res, next) => {
+      try {
+        await handlers[row.handler](req, res, next);
+      } catch (error) {
+        next(error);
+      }
+    });
+  }
   return router;
 }
 
@@ -131,36 +148,43 @@ export function unsubscribeRouter({ config, db, log }: MessagingRouteDeps): Rout
     return false;
   };
 
-  router.get('/v1/messages/unsubscribe', (req, res, next) => {
-    try {
-      const { claims, token } = claimsOf(req);
-      res
-        .status(200)
-        .type('html')
-        .send(
-          page(
-            'Unsubscribe from payment reminders',
-            `<p>Stop payment reminder emails to <strong>${escapeHtml(claims.address)}</strong>?</p>
+  const handlers: Record<UnsubscribeHandler, RequestHandler[]> = {
+    confirmationPage: [
+      (req, res, next) => {
+        try {
+          const { claims, token } = claimsOf(req);
+          res
+            .status(200)
+            .type('html')
+            .send(
+              page(
+                'Unsubscribe from payment reminders',
+                `<p>Stop payment reminder emails to <strong>${escapeHtml(claims.address)}</strong>?</p>
 <form method="post" action="/v1/messages/unsubscribe?token=${encodeURIComponent(token)}"><button type="submit" style="font-size:1em;padding:.6em 1.4em">Unsubscribe</button></form>`,
-          ),
-        );
-    } catch (error) {
-      if (!invalidPage(error, res)) next(error);
-    }
-  });
-
-  router.post('/v1/messages/unsubscribe', express.urlencoded({ extended: false, limit: '4kb' }), async (req, res, next) => {
-    try {
-      const { claims } = claimsOf(req);
-      await suppress(db, claims.tenantId, claims.channel, claims.address, 'unsubscribe');
-      ((res.locals.log as Logger | undefined) ?? log).info({ tenantId: claims.tenantId, channel: claims.channel }, 'unsubscribed');
-      res
-        .status(200)
-        .type('html')
-        .send(page('You are unsubscribed', `<p>We will not send payment reminder emails to <strong>${escapeHtml(claims.address)}</strong> any more.</p>`));
-    } catch (error) {
-      if (!invalidPage(error, res)) next(error);
-    }
-  });
+              ),
+            );
+        } catch (error) {
+          if (!invalidPage(error, res)) next(error);
+        }
+      },
+    ],
+    unsubscribe: [
+      express.urlencoded({ extended: false, limit: '4kb' }),
+      async (req, res, next) => {
+        try {
+          const { claims } = claimsOf(req);
+          await suppress(db, claims.tenantId, claims.channel, claims.address, 'unsubscribe');
+          ((res.locals.log as Logger | undefined) ?? log).info({ tenantId: claims.tenantId, channel: claims.channel }, 'unsubscribed');
+          res
+            .status(200)
+            .type('html')
+            .send(page('You are unsubscribed', `<p>We will not send payment reminder emails to <strong>${escapeHtml(claims.address)}</strong> any more.</p>`));
+        } catch (error) {
+          if (!invalidPage(error, res)) next(error);
+        }
+      },
+    ],
+  };
+  for (const row of unsubscribeTable) router[row.method](row.path, ...handlers[row.handler]);
   return router;
 }
