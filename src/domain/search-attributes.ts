@@ -11,6 +11,9 @@ export const StatusKey = defineSearchAttributeKey('Status', SearchAttributeType.
 export const InvoiceStatusKey = defineSearchAttributeKey('InvoiceStatus', SearchAttributeType.KEYWORD);
 export const CampaignStatusKey = defineSearchAttributeKey('CampaignStatus', SearchAttributeType.KEYWORD);
 export const NextStepAtKey = defineSearchAttributeKey('NextStepAt', SearchAttributeType.DATETIME);
+/** Set while a workflow waits for an operator (retries exhausted, events parked); cleared when it goes on. */
+export const NeedsAttentionKey = defineSearchAttributeKey('NeedsAttention', SearchAttributeType.BOOL);
+export const AttentionReasonKey = defineSearchAttributeKey('AttentionReason', SearchAttributeType.KEYWORD);
 
 export const SEARCH_ATTRIBUTE_KEYS = [
   TenantIdKey,
@@ -20,4 +23,6 @@ export const SEARCH_ATTRIBUTE_KEYS = [
   InvoiceStatusKey,
   CampaignStatusKey,
   NextStepAtKey,
+  NeedsAttentionKey,
+  AttentionReasonKey,
 ] as const;

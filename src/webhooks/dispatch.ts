@@ -7,6 +7,7 @@ import { recoveryHandlers } from './handlers/recovery.js';
 import { subscriptionHandlers } from './handlers/subscriptions.js';
 import { connectHandlers } from './handlers/connect.js';
 import { invoiceHandlers } from './handlers/invoices.js';
+import { parkEvent } from './park.js';
 import { transactionHandlers } from './handlers/transactions.js';
 import { eventEnvelope, parseShape } from './shapes.js';
 import type { WebhookContext, WebhookHandler, WebhookHandlerMap, WebhookOutcome } from './types.js';
@@ -24,8 +25,8 @@ export function mergeHandlerMaps(...maps: WebhookHandlerMap[]): WebhookHandlerMa
         ? async (event, ctx) => {
             const first = await previous(event, ctx);
             const second = await handler(event, ctx);
-            if (first.status === 'routed') return first;
-            if (second.status === 'routed') return second;
+            if (first.status !== 'ignored') return first;
+            if (second.status !== 'ignored') return second;
             // A malformed verdict leads: it is the one worth reading.
             const reasons = [first.reason, second.reason].sort((a, b) => Number(b.startsWith('malformed')) - Number(a.startsWith('malformed')));
             return { status: 'ignored', reason: reasons.join('; ') };
@@ -47,6 +48,9 @@ export const webhookHandlers: WebhookHandlerMap = mergeHandlerMaps(
   transactionHandlers,
 );
 
+/** A deauthorization of an account nobody owns (our own disconnect's echo) is final: nothing to replay later. */
+const NEVER_PARKED = new Set<string>(['account.application.deauthorized']);
+
 export async function dispatchStripeEvent(
   event: Stripe.Event,
   ctx: Omit<WebhookContext, 'connectedTenantId'>,
@@ -65,8 +69,8 @@ export async function dispatchStripeEvent(
   if (event.account) {
     connectedTenantId = await findTenantByStripeAccount(ctx.db, event.account);
     if (!connectedTenantId) {
-      ctx.log.info({ eventId: event.id, account: event.account }, 'event from an unknown connected account acknowledged');
-      return { status: 'ignored', reason: 'unknown connected account' };
+      if (NEVER_PARKED.has(event.type)) return { status: 'ignored', reason: 'unknown connected account' };
+      return parkEvent(event, 'unlinked_account', ctx);
     }
   }
   return handler(event, { ...ctx, connectedTenantId });

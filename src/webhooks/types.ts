@@ -16,7 +16,11 @@ export interface WebhookContext {
   log: Logger;
 }
 
-export type WebhookOutcome = { status: 'routed'; workflowId: string } | { status: 'ignored'; reason: string };
+export type WebhookOutcome =
+  | { status: 'routed'; workflowId: string }
+  /** Kept by the account's holding workflow until it can be routed (src/webhooks/park.ts). */
+  | { status: 'parked'; workflowId: string }
+  | { status: 'ignored'; reason: string };
 
 export type WebhookHandler = (event: Stripe.Event, ctx: WebhookContext) => Promise<WebhookOutcome>;
 

@@ -187,7 +187,7 @@ describe('credit top-ups end to end (real Temporal, PostgreSQL, stripe-mock)', (
     }
   });
 
-  it('acknowledges unknown event types and events from unknown connected accounts without starting anything', async () => {
+  it('acknowledges unknown event types, and parks events from unknown connected accounts without routing them', async () => {
     const unknownType = await deliver(stripeEvent('balance.available', { object: 'balance' }));
     expect(unknownType.status).toBe(200);
     expect(unknownType.body).toMatchObject({ status: 'ignored', reason: 'no handler for balance.available' });
@@ -200,7 +200,7 @@ describe('credit top-ups end to end (real Temporal, PostgreSQL, stripe-mock)', (
       ),
     );
     expect(fromUnknownAccount.status).toBe(200);
-    expect(fromUnknownAccount.body).toMatchObject({ status: 'ignored', reason: 'unknown connected account' });
+    expect(fromUnknownAccount.body).toMatchObject({ status: 'parked', workflowId: 'parked-events:acct_unknown' });
     await expect(app.temporal.workflow.getHandle(topUpWorkflowId('t1', 'tu_00000000000000000000000000000000')).describe()).rejects.toBeInstanceOf(
       WorkflowNotFoundError,
     );

@@ -90,7 +90,7 @@ describe('webhooks in any Stripe API version (real Temporal, PostgreSQL, stripe-
     ]);
   });
 
-  it('without a re-read (mode never) the legacy shape is "not a subscription invoice": the case the re-read fixes', async () => {
+  it('without a re-read (mode never) the legacy shape is "not a subscription invoice" (parked as an invoice without tenant): the case the re-read fixes', async () => {
     const legacyEvent = stripeEvent('invoice.payment_succeeded', legacySubscriptionInvoiceObject(subscriptionInvoiceObject('in_versions_never', 'sub_versions_1', 3)), {
       api_version: LEGACY,
     }) as any;
@@ -99,7 +99,7 @@ describe('webhooks in any Stripe API version (real Temporal, PostgreSQL, stripe-
     expect(trusted).toEqual({ ok: true, event: legacyEvent });
     expect(proxy.calls.length).toBe(before);
     const ctx = { db: app.db, temporal: app.temporal, taskQueue: app.config.TEMPORAL_TASK_QUEUE, retry: retryScheduleFromConfig(app.config), deadlineMs: 5_000, log: createLogger('silent', 'test') };
-    expect(await dispatchStripeEvent(legacyEvent, ctx)).toEqual({ status: 'ignored', reason: 'invoice does not belong to a subscription; invoice has no tenant' });
+    expect(await dispatchStripeEvent(legacyEvent, ctx)).toEqual({ status: 'parked', workflowId: 'parked-events:platform' });
   });
 
   it('credits a top-up once from a thin event for its checkout session, reading the session in the pinned version', async () => {
@@ -137,7 +137,7 @@ describe('webhooks in any Stripe API version (real Temporal, PostgreSQL, stripe-
     expect(proxy.calls.length).toBe(before);
 
     const connected = await deliver(thinEvent('v1.checkout.session.completed', { id: 'cs_versions_acct', type: 'checkout.session', url: '/v1/checkout/sessions/cs_versions_acct' }, 'acct_versions_unlinked'));
-    expect(connected.body).toMatchObject({ status: 'ignored', reason: 'unknown connected account' });
+    expect(connected.body).toMatchObject({ status: 'parked', workflowId: 'parked-events:acct_versions_unlinked' });
     expect(reads('/v1/checkout/sessions/cs_versions_acct').map((call) => call.account)).toEqual(['acct_versions_unlinked']);
   });
 

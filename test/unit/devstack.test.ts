@@ -87,7 +87,7 @@ describe('global test stack', () => {
     try {
       const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: stack.temporalNamespace });
       for (const { name, type } of SEARCH_ATTRIBUTE_DEFINITIONS) {
-        expect(customAttributes?.[name], name).toBe({ Keyword: 2, Datetime: 6 }[type]); // INDEXED_VALUE_TYPE_KEYWORD = 2, _DATETIME = 6
+        expect(customAttributes?.[name], name).toBe({ Keyword: 2, Bool: 5, Datetime: 6 }[type]); // INDEXED_VALUE_TYPE_KEYWORD = 2, _BOOL = 5, _DATETIME = 6
       }
     } finally {
       await connection.close();

@@ -3,9 +3,11 @@ import { z } from 'zod';
 import { INVOICE_EVENT_TYPES, type InvoiceEvent, type InvoiceEventType } from '../../../activities/invoice-types.js';
 import { findInvoicesByPaymentLink } from '../../db/invoices.js';
 import { invoiceSnapshotFrom } from '../../stripe/invoice-snapshot.js';
+import { invoiceSubscriptionId } from '../../stripe/subscription-snapshot.js';
 import { invoiceWorkflowId } from '../../temporal/workflow-ids.js';
 import { invoiceEventSignal, invoiceWorkflow } from '../../../workflows/invoice.js';
 import { amount, checkoutPayment, currency, expandable, idOf, invoiceShape, optionalRef, parseShape } from '../shapes.js';
+import { parkEvent } from '../park.js';
 import { tenantExists } from '../tenants.js';
 import type { WebhookContext, WebhookHandler, WebhookHandlerMap, WebhookOutcome } from '../types.js';
 
@@ -54,8 +56,9 @@ const routeInvoice: WebhookHandler = async (event, ctx) => {
   }
   const tenantId = ctx.connectedTenantId ?? metadataTenant;
   if (!tenantId) {
-    ctx.log.info({ eventId: event.id, invoice: invoice.id }, 'platform invoice without a tenant acknowledged and ignored');
-    return { status: 'ignored', reason: 'invoice has no tenant' };
+    // A subscription's invoice names its tenant on the subscription: the subscription handler routes it.
+    if (invoiceSubscriptionId(invoice)) return { status: 'ignored', reason: 'invoice has no tenant' };
+    return parkEvent(event, 'invoice_without_tenant', ctx);
   }
   if (!(await tenantExists(ctx, tenantId))) {
     ctx.log.warn({ eventId: event.id, invoice: invoice.id }, 'invoice metadata names an unknown tenant; ignored');

@@ -12,6 +12,8 @@ describe('search attributes', () => {
       { name: 'InvoiceStatus', type: 'Keyword' },
       { name: 'CampaignStatus', type: 'Keyword' },
       { name: 'NextStepAt', type: 'Datetime' },
+      { name: 'NeedsAttention', type: 'Bool' },
+      { name: 'AttentionReason', type: 'Keyword' },
     ]);
   });
 

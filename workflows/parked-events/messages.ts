@@ -1,0 +1,55 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { RetrySchedule } from '../../src/domain/retry/schedule.js';
+
+export const PARKED_EVENTS_WORKFLOW_TYPE = 'parkedEventsWorkflow';
+
+/** Why an event could not be routed yet. */
+export type ParkReason = 'unlinked_account' | 'invoice_without_tenant';
+
+/** Only the reference: the event itself is read from Stripe again when it is replayed (no personal data held here). */
+export interface ParkedEvent {
+  eventId: string;
+  type: string;
+  created: number;
+  reason: ParkReason;
+}
+
+export interface ParkedEventsInput {
+  /** A connected account id, or `platform`. */
+  account: string;
+  retry: RetrySchedule;
+  /** Carried over continue-as-new. */
+  held?: ParkedEvent[];
+  dropped?: number;
+}
+
+export interface ReplaySummary {
+  replayed: number;
+  routed: number;
+  ignored: number;
+  /** Stripe no longer has the event (older than its 30-day retention). */
+  missing: number;
+}
+
+export interface ParkedEventsState {
+  account: string;
+  status: 'holding' | 'replaying' | 'released';
+  held: ParkedEvent[];
+  /** Events refused because the holding list was full (the missed-event sweep finds them once the account is linked). */
+  dropped: number;
+  replays: ReplaySummary[];
+}
+
+export type ParkedEventsWorkflow = (input: ParkedEventsInput) => Promise<ParkedEventsState>;
+
+/** At most this many references are held per account; later events are counted as dropped. */
+export const MAX_HELD_EVENTS = 5_000;
+
+export const parkEventSignal = defineSignal<[ParkedEvent]>('parkEvent');
+/** The account now belongs to a tenant: replay everything held, then close. */
+export const accountLinkedSignal = defineSignal<[{ tenantId: string }]>('accountLinked');
+/** An operator replays what is held now (for example platform invoices after their metadata was fixed). */
+export const replayParkedEventsUpdate = defineUpdate<ReplaySummary>('replay');
+export const parkedEventsStateQuery = defineQuery<ParkedEventsState>('state');
+
+export const parkedEventsWorkflowId = (account: string) => `parked-events:${account}`;
