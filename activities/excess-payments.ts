@@ -2,7 +2,7 @@ import { ApplicationFailure, log } from '@temporalio/activity';
 import type Stripe from 'stripe';
 import type { Db } from '../src/db/connection.js';
 import { markExcessRefund, recordExcessPayment } from '../src/db/excess-payments.js';
-import { orderStripeAccount } from '../src/db/orders.js';
+import { orderStripeAccount } from '../src/db/orders/order.js';
 import { callStripe } from './errors.js';
 import { accountOptions } from './payment-instruments.js';
 import type { ExcessPaymentInput, ExcessPaymentRecord } from './transaction-types.js';

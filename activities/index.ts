@@ -1,4 +1,6 @@
 import type { Client } from '@temporalio/client';
+import { createBillingSessionActivities } from './billing-session.js';
+import { createEventSweepActivities } from './event-sweep.js';
 import { createExcessPaymentActivities } from './excess-payments.js';
 import { classifyActivityFailures } from './failures.js';
 import { createInvoiceActivities } from './invoice.js';
@@ -37,6 +39,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createRecoveryHookActivities(deps),
     ...createTransactionActivities(deps),
     ...createExcessPaymentActivities(deps),
+    ...createBillingSessionActivities(deps),
+    ...createEventSweepActivities(deps),
   });
 }
 

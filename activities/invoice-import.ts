@@ -2,7 +2,7 @@ import { activityInfo, Context, heartbeat, log } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type Stripe from 'stripe';
 import type { Db } from '../src/db/connection.js';
-import { findInvoiceRecord } from '../src/db/invoices.js';
+import { findInvoiceRecord } from '../src/db/invoices/queries.js';
 import { stripeAccountFor } from '../src/stripe/connected-account.js';
 import { invoiceSnapshotFrom } from '../src/stripe/invoice-snapshot.js';
 import { isTemporalUnavailable } from '../src/temporal/errors.js';

@@ -2,14 +2,9 @@ import { log } from '@temporalio/activity';
 import type Stripe from 'stripe';
 import type { Db } from '../src/db/connection.js';
 import { ensureClientForStripeCustomer } from '../src/db/clients.js';
-import {
-  findInvoiceRecord,
-  markInvoiceOverdue,
-  recordInvoicePayment,
-  setPaymentLinkActive,
-  upsertStripeInvoice,
-  type RecordPaymentOutcome,
-} from '../src/db/invoices.js';
+import { markInvoiceOverdue, recordInvoicePayment, setPaymentLinkActive, type RecordPaymentOutcome } from '../src/db/invoices/payments.js';
+import { findInvoiceRecord } from '../src/db/invoices/queries.js';
+import { upsertStripeInvoice } from '../src/db/invoices/stripe-sync.js';
 import { invoiceSnapshotFrom } from '../src/stripe/invoice-snapshot.js';
 import { callStripe } from './errors.js';
 import { accountOptions, ensureInvoicePaymentLink } from './payment-instruments.js';
@@ -26,7 +21,28 @@ export interface InvoiceActivityDeps {
   stripe: Stripe;
 }
 
+type CustomerContact = { stripeCustomerId: string; email: string | null; name: string | null; phone?: string | null };
+
 export function createInvoiceActivities({ db, stripe }: InvoiceActivityDeps) {
+  /** The invoice's customer with the contact data to create its client from; undefined without a customer. */
+  async function customerOf(tenantId: string, invoice: StripeInvoiceSnapshot): Promise<CustomerContact | undefined> {
+    if (!invoice.customerId) return undefined;
+    let { customerEmail: email, customerName: name } = invoice;
+    if (email === null && name === null) {
+      // The invoice did not carry them: ask Stripe once; a failure only leaves the client without contact data.
+      try {
+        const customer = await stripe.customers.retrieve(invoice.customerId, {}, await accountOptions(db, tenantId));
+        if (!('deleted' in customer && customer.deleted)) {
+          email = (customer as Stripe.Customer).email ?? null;
+          name = (customer as Stripe.Customer).name ?? null;
+        }
+      } catch (error) {
+        log.warn('could not read the Stripe customer of an invoice', { customerId: invoice.customerId, error: String(error) });
+      }
+    }
+    return { stripeCustomerId: invoice.customerId, email, name, phone: invoice.customerPhone };
+  }
+
   return {
     async loadInvoice(input: { tenantId: string; invoiceId: string }): Promise<{ invoice: InvoiceRecord | null; nowMs: number }> {
       return { invoice: (await findInvoiceRecord(db, input.tenantId, input.invoiceId)) ?? null, nowMs: Date.now() };
@@ -43,26 +59,12 @@ export function createInvoiceActivities({ db, stripe }: InvoiceActivityDeps) {
       invoice: StripeInvoiceSnapshot;
       authoritative?: boolean;
     }): Promise<UpsertInvoiceResult> {
-      let clientId: string | null = null;
-      if (input.invoice.customerId) {
-        let { customerEmail: email, customerName: name } = input.invoice;
-        if (email === null && name === null) {
-          // The invoice did not carry them: ask Stripe once; a failure only leaves the client without contact data.
-          try {
-            const customer = await stripe.customers.retrieve(input.invoice.customerId, {}, await accountOptions(db, input.tenantId));
-            if (!('deleted' in customer && customer.deleted)) {
-              email = (customer as Stripe.Customer).email ?? null;
-              name = (customer as Stripe.Customer).name ?? null;
-            }
-          } catch (error) {
-            log.warn('could not read the Stripe customer of an invoice', { customerId: input.invoice.customerId, error: String(error) });
-          }
-        }
-        clientId = (
-          await ensureClientForStripeCustomer(db, input.tenantId, { stripeCustomerId: input.invoice.customerId, email, name, phone: input.invoice.customerPhone })
-        ).id;
-      }
-      const result = await upsertStripeInvoice(db, { ...input, clientId });
+      const customer = await customerOf(input.tenantId, input.invoice);
+      // One transaction: a client created for the invoice's customer never outlives an invoice upsert that failed.
+      const result = await db.transaction().execute(async (trx) => {
+        const clientId = customer ? (await ensureClientForStripeCustomer(trx, input.tenantId, customer)).id : null;
+        return upsertStripeInvoice(trx, { ...input, clientId });
+      });
       return { ...result, nowMs: Date.now() };
     },
 

@@ -3,20 +3,14 @@ import type Stripe from 'stripe';
 import type { Db } from '../src/db/connection.js';
 import {
   bindAttemptPaymentIntent,
-  findOrder,
   insertAttempt,
   insertCheckoutAttempt,
-  orderStripeAccount,
   pendingPaymentIntentId,
-  reconcileRefundTotals,
-  insertRefund,
   recordAttemptResult,
   type AttemptResult,
-  refundIdempotencyKey,
-  RefundExceedsCapturedError,
-  updateRefund,
-  upsertOrder,
-} from '../src/db/orders.js';
+} from '../src/db/orders/attempts.js';
+import { findOrder, orderStripeAccount, upsertOrder } from '../src/db/orders/order.js';
+import { insertRefund, reconcileRefundTotals, refundIdempotencyKey, RefundExceedsCapturedError, updateRefund } from '../src/db/orders/refunds.js';
 import { callStripe } from './errors.js';
 import type {
   OrderCheckoutResult,
@@ -357,20 +351,23 @@ export function createOrderActivities({ db, stripe }: OrderActivityDeps) {
       currency: string;
       status: RefundStatus;
     }): Promise<void> {
-      const { refund } = await insertRefund(db, {
-        tenantId: input.tenantId,
-        orderId: input.orderId,
-        id: input.refundRequestId,
-        requestKey: `stripe:${input.stripeRefundId}`,
-        paymentIntentId: input.paymentIntentId,
-        amount: input.amount,
-        currency: input.currency,
-        reason: 'other',
-        note: 'created outside this API',
-        status: input.status,
-        stripeRefundId: input.stripeRefundId,
+      // One transaction: the refund row and the order's recomputed refund totals commit together.
+      await db.transaction().execute(async (trx) => {
+        const { refund } = await insertRefund(trx, {
+          tenantId: input.tenantId,
+          orderId: input.orderId,
+          id: input.refundRequestId,
+          requestKey: `stripe:${input.stripeRefundId}`,
+          paymentIntentId: input.paymentIntentId,
+          amount: input.amount,
+          currency: input.currency,
+          reason: 'other',
+          note: 'created outside this API',
+          status: input.status,
+          stripeRefundId: input.stripeRefundId,
+        });
+        await updateRefund(trx, { tenantId: input.tenantId, orderId: input.orderId, id: refund.id, status: input.status });
       });
-      await updateRefund(db, { tenantId: input.tenantId, orderId: input.orderId, id: refund.id, status: input.status });
     },
   };
 }

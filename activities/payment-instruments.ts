@@ -6,7 +6,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type Stripe from 'stripe';
 import type { Db } from '../src/db/connection.js';
-import { attachPaymentLink, findInvoice } from '../src/db/invoices.js';
+import { attachPaymentLink } from '../src/db/invoices/payments.js';
+import { findInvoice } from '../src/db/invoices/queries.js';
 import { attachTransactionPaymentLink, findTransaction, setTransactionPaymentLinkActive } from '../src/db/transactions.js';
 import { stripeAccountFor } from '../src/stripe/connected-account.js';
 import { callStripe } from './errors.js';

@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import type Stripe from 'stripe';
 import type { Db } from '../src/db/connection.js';
 import { findClient } from '../src/db/clients.js';
-import { findInvoice } from '../src/db/invoices.js';
+import { findInvoice } from '../src/db/invoices/queries.js';
 import { returnUrlsFor } from '../src/payments/return-urls.js';
 import { notifyRecoveryPaid, startRecoveryCampaign } from '../src/recoveries/start.js';
 import { stripeAccountFor } from '../src/stripe/connected-account.js';

@@ -2,10 +2,11 @@ import { activityInfo, ApplicationFailure, log } from '@temporalio/activity';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type Stripe from 'stripe';
 import type { Db } from '../src/db/connection.js';
-import { findInvoiceRecord } from '../src/db/invoices.js';
+import { findInvoiceRecord } from '../src/db/invoices/queries.js';
 import { findRecoverySchedule, insertCampaign, isCampaignItemSettled, updateCampaign } from '../src/db/recoveries.js';
 import type { Channel, MessageKey, RecoveryMessageData, SendOutcome } from '../src/messaging/types.js';
 import type { RecoverySchedule } from '../src/recoveries/schedule.js';
+import { findTenantName } from '../src/db/tenants.js';
 import { ensureTransaction } from '../src/db/transactions.js';
 import { returnUrlsFor } from '../src/payments/return-urls.js';
 import { orderWorkflowId } from '../src/temporal/workflow-ids.js';
@@ -80,8 +81,7 @@ export interface SendStepResult {
 }
 
 async function tenantName(db: Db, tenantId: string): Promise<string> {
-  const row = await db.selectFrom('tenants').select('name').where('id', '=', tenantId).executeTakeFirst();
-  return row?.name ?? tenantId;
+  return (await findTenantName(db, tenantId)) ?? tenantId;
 }
 
 export function createRecoveryActivities({ db, stripe, messaging, temporal, publicBaseUrl = 'http://localhost:3000', frontendBaseUrl }: RecoveryActivityDeps) {

@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
 import { findPrice, upsertPrice } from '../src/db/catalog.js';
 import type { Db } from '../src/db/connection.js';
-import { appendLedgerEntry, SourceKeyConflictError } from '../src/db/ledger.js';
+import { appendLedgerEntry, findLedgerEntryBySourceKey, SourceKeyConflictError } from '../src/db/ledger.js';
 import type { LedgerKind } from '../src/db/schema.js';
 import { findAccountByCustomer, findTenantStripeAccount } from '../src/db/stripe-customers.js';
 import {
@@ -105,34 +105,31 @@ export function createSubscriptionActivities({ db, stripe }: SubscriptionActivit
         await recordPaidCycle(db, { ...cycle, priceId: priceId ?? null, currency, creditsGranted: 0 });
         return { outcome: 'no_account', credits: 0, currency, accountId };
       }
-      let granted: number;
-      let outcome: GrantCycleResult['outcome'] = 'granted';
-      try {
-        const { entry, created } = await appendLedgerEntry(db, {
-          tenantId,
-          accountId,
-          currency,
-          kind: SUBSCRIPTION_CYCLE,
-          amount: credits,
-          sourceKey: subscriptionInvoiceSourceKey(invoice.id),
-          description: `Subscription ${input.subscriptionId} invoice ${invoice.id}`,
-        });
-        granted = entry.amount;
-        if (!created) outcome = 'already_granted';
-      } catch (error) {
-        // Credited before with another amount (credits_per_cycle changed between attempts): that entry stands.
-        if (!(error instanceof SourceKeyConflictError)) throw error;
-        outcome = 'already_granted';
-        const row = await db
-          .selectFrom('credit_ledger')
-          .select('amount')
-          .where('tenant_id', '=', tenantId)
-          .where('source_key', '=', subscriptionInvoiceSourceKey(invoice.id))
-          .executeTakeFirst();
-        granted = row ? Number(row.amount) : 0;
-      }
-      await recordPaidCycle(db, { ...cycle, priceId: priceId ?? null, currency, creditsGranted: granted });
-      return { outcome, credits: granted, currency, accountId };
+      // One transaction: the ledger entry and the paid cycle that names it commit together.
+      return db.transaction().execute(async (trx): Promise<GrantCycleResult> => {
+        let granted: number;
+        let outcome: GrantCycleResult['outcome'] = 'granted';
+        try {
+          const { entry, created } = await appendLedgerEntry(trx, {
+            tenantId,
+            accountId,
+            currency,
+            kind: SUBSCRIPTION_CYCLE,
+            amount: credits,
+            sourceKey: subscriptionInvoiceSourceKey(invoice.id),
+            description: `Subscription ${input.subscriptionId} invoice ${invoice.id}`,
+          });
+          granted = entry.amount;
+          if (!created) outcome = 'already_granted';
+        } catch (error) {
+          // Credited before with another amount (credits_per_cycle changed between attempts): that entry stands.
+          if (!(error instanceof SourceKeyConflictError)) throw error;
+          outcome = 'already_granted';
+          granted = (await findLedgerEntryBySourceKey(trx, tenantId, subscriptionInvoiceSourceKey(invoice.id)))?.amount ?? 0;
+        }
+        await recordPaidCycle(trx, { ...cycle, priceId: priceId ?? null, currency, creditsGranted: granted });
+        return { outcome, credits: granted, currency, accountId };
+      });
     },
 
     async recordInvoicePaymentFailed(input: { tenantId: string; subscriptionId: string; invoice: InvoiceSnapshot }): Promise<void> {

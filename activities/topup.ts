@@ -78,22 +78,25 @@ export function createTopUpActivities({ db, stripe }: TopUpActivityDeps) {
       amount: number;
       currency: string;
     }): Promise<{ outcome: 'credited' | 'already_credited' | 'unknown_top_up'; accountId?: string }> {
-      const topUp = await findTopUp(db, input.tenantId, input.topUpId);
-      if (!topUp) return { outcome: 'unknown_top_up' };
-      if (!Number.isSafeInteger(input.amount) || input.amount <= 0) {
-        throw ApplicationFailure.nonRetryable(`Stripe amount_total ${input.amount} is not creditable`, 'ValidationError');
-      }
-      const { created } = await appendLedgerEntry(db, {
-        tenantId: input.tenantId,
-        accountId: topUp.accountId,
-        currency: input.currency.toLowerCase(),
-        kind: 'top_up',
-        amount: input.amount,
-        sourceKey: `top_up:${input.topUpId}`,
-        description: `Top-up ${input.topUpId}`,
+      // One transaction: the ledger entry and the credited status commit together or not at all.
+      return db.transaction().execute(async (trx) => {
+        const topUp = await findTopUp(trx, input.tenantId, input.topUpId);
+        if (!topUp) return { outcome: 'unknown_top_up' as const };
+        if (!Number.isSafeInteger(input.amount) || input.amount <= 0) {
+          throw ApplicationFailure.nonRetryable(`Stripe amount_total ${input.amount} is not creditable`, 'ValidationError');
+        }
+        const { created } = await appendLedgerEntry(trx, {
+          tenantId: input.tenantId,
+          accountId: topUp.accountId,
+          currency: input.currency.toLowerCase(),
+          kind: 'top_up',
+          amount: input.amount,
+          sourceKey: `top_up:${input.topUpId}`,
+          description: `Top-up ${input.topUpId}`,
+        });
+        await setTopUpStatus(trx, { tenantId: input.tenantId, id: input.topUpId, status: 'credited', creditedAmount: input.amount });
+        return { outcome: created ? ('credited' as const) : ('already_credited' as const), accountId: topUp.accountId };
       });
-      await setTopUpStatus(db, { tenantId: input.tenantId, id: input.topUpId, status: 'credited', creditedAmount: input.amount });
-      return { outcome: created ? 'credited' : 'already_credited', accountId: topUp.accountId };
     },
 
     async recordTopUpStatus(input: { tenantId: string; topUpId: string; status: TopUpStatus }): Promise<void> {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Db } from './connection.js';
+import type { DbExecutor } from './schema.js';
 import { createDb } from './connection.js';
 import type { ApiKeyRole } from './schema.js';
 import { ensureTenant } from './tenants.js';
@@ -12,7 +12,7 @@ function hashSecret(secret: string): string {
 
 /** Keys look like `pk_<id>_<secret>`: the id finds the row, only the secret's hash is stored. */
 export async function createApiKey(
-  db: Db,
+  db: DbExecutor,
   input: { tenantId: string; name: string; role: ApiKeyRole },
 ): Promise<{ id: string; key: string }> {
   const id = randomBytes(8).toString('hex');
@@ -30,7 +30,7 @@ export interface ApiKeyPrincipal {
   keyId: string;
 }
 
-export async function verifyApiKey(db: Db, presented: string): Promise<ApiKeyPrincipal | undefined> {
+export async function verifyApiKey(db: DbExecutor, presented: string): Promise<ApiKeyPrincipal | undefined> {
   const match = /^pk_([0-9a-f]{16})_([A-Za-z0-9_-]{32})$/.exec(presented);
   if (!match) return undefined;
   const [, id, secret] = match as unknown as [string, string, string];

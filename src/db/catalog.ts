@@ -1,46 +1,7 @@
-import { sql, type ColumnType } from 'kysely';
+import { sql } from 'kysely';
 import type Stripe from 'stripe';
-import type { Db } from './connection.js';
+import type { DbExecutor } from './schema.js';
 import { toSafeInteger } from '../money.js';
-
-type BigIntColumn = ColumnType<string, number | bigint | string, number | bigint | string>;
-type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
-
-/** Tables of migration 0002 (kept here rather than in schema.ts; `db.withTables` adds them to the Db type). */
-export type CatalogTables = {
-  catalog_products: {
-    tenant_id: string;
-    id: string;
-    name: string;
-    description: string | null;
-    active: boolean;
-    deleted: ColumnType<boolean, boolean | undefined, boolean>;
-    stripe_version: BigIntColumn;
-    updated_at: UpdatedAt;
-  };
-  catalog_prices: {
-    tenant_id: string;
-    id: string;
-    product_id: string;
-    active: boolean;
-    deleted: ColumnType<boolean, boolean | undefined, boolean>;
-    currency: string;
-    unit_amount: BigIntColumn | null;
-    nickname: string | null;
-    lookup_key: string | null;
-    interval: string | null;
-    interval_count: number | null;
-    credits_per_cycle: ColumnType<string, number | string | undefined, number | string>;
-    stripe_version: BigIntColumn;
-    updated_at: UpdatedAt;
-  };
-  catalog_syncs: {
-    tenant_id: string;
-    synced_at: ColumnType<Date, Date | string | undefined, Date | string>;
-  };
-};
-
-const catalogDb = (db: Db) => db.withTables<CatalogTables>();
 
 export interface CatalogPrice {
   id: string;
@@ -68,8 +29,8 @@ const idOf = (value: string | { id: string }): string => (typeof value === 'stri
  * Upserts unless the cached row is newer: `version` is the event's `created` (or the sync time), so a
  * redelivered or reordered older event never overwrites newer data.
  */
-export async function upsertProduct(db: Db, tenantId: string, product: Stripe.Product, version: number): Promise<void> {
-  await catalogDb(db)
+export async function upsertProduct(db: DbExecutor, tenantId: string, product: Stripe.Product, version: number): Promise<void> {
+  await db
     .insertInto('catalog_products')
     .values({
       tenant_id: tenantId,
@@ -94,8 +55,8 @@ export async function upsertProduct(db: Db, tenantId: string, product: Stripe.Pr
     .execute();
 }
 
-export async function upsertPrice(db: Db, tenantId: string, price: Stripe.Price, version: number): Promise<void> {
-  await catalogDb(db)
+export async function upsertPrice(db: DbExecutor, tenantId: string, price: Stripe.Price, version: number): Promise<void> {
+  await db
     .insertInto('catalog_prices')
     .values({
       tenant_id: tenantId,
@@ -132,8 +93,8 @@ export async function upsertPrice(db: Db, tenantId: string, price: Stripe.Price,
 }
 
 /** A deletion is final; an older event arriving afterwards cannot resurrect the row (see the upsert guards). */
-export async function markDeleted(db: Db, table: 'catalog_products' | 'catalog_prices', tenantId: string, id: string, version: number): Promise<void> {
-  await catalogDb(db)
+export async function markDeleted(db: DbExecutor, table: 'catalog_products' | 'catalog_prices', tenantId: string, id: string, version: number): Promise<void> {
+  await db
     .updateTable(table)
     .set({ deleted: true, active: false, stripe_version: version, updated_at: new Date() })
     .where('tenant_id', '=', tenantId)
@@ -141,13 +102,13 @@ export async function markDeleted(db: Db, table: 'catalog_products' | 'catalog_p
     .execute();
 }
 
-export async function isCatalogSynced(db: Db, tenantId: string): Promise<boolean> {
-  const row = await catalogDb(db).selectFrom('catalog_syncs').select('tenant_id').where('tenant_id', '=', tenantId).executeTakeFirst();
+export async function isCatalogSynced(db: DbExecutor, tenantId: string): Promise<boolean> {
+  const row = await db.selectFrom('catalog_syncs').select('tenant_id').where('tenant_id', '=', tenantId).executeTakeFirst();
   return row !== undefined;
 }
 
-export async function markCatalogSynced(db: Db, tenantId: string): Promise<void> {
-  await catalogDb(db)
+export async function markCatalogSynced(db: DbExecutor, tenantId: string): Promise<void> {
+  await db
     .insertInto('catalog_syncs')
     .values({ tenant_id: tenantId })
     .onConflict((oc) => oc.column('tenant_id').doUpdateSet({ synced_at: new Date() }))
@@ -195,8 +156,8 @@ const PRICE_COLUMNS = [
   'credits_per_cycle',
 ] as const;
 
-export async function findPrice(db: Db, tenantId: string, priceId: string): Promise<CatalogPrice | undefined> {
-  const row = await catalogDb(db)
+export async function findPrice(db: DbExecutor, tenantId: string, priceId: string): Promise<CatalogPrice | undefined> {
+  const row = await db
     .selectFrom('catalog_prices')
     .select(PRICE_COLUMNS)
     .where('tenant_id', '=', tenantId)
@@ -206,8 +167,8 @@ export async function findPrice(db: Db, tenantId: string, priceId: string): Prom
   return row ? toPrice(row) : undefined;
 }
 
-export async function setPriceCredits(db: Db, tenantId: string, priceId: string, creditsPerCycle: number): Promise<CatalogPrice | undefined> {
-  const row = await catalogDb(db)
+export async function setPriceCredits(db: DbExecutor, tenantId: string, priceId: string, creditsPerCycle: number): Promise<CatalogPrice | undefined> {
+  const row = await db
     .updateTable('catalog_prices')
     .set({ credits_per_cycle: creditsPerCycle, updated_at: new Date() })
     .where('tenant_id', '=', tenantId)
@@ -219,9 +180,8 @@ export async function setPriceCredits(db: Db, tenantId: string, priceId: string,
 }
 
 /** Active products with their active prices, products without an active price left out. */
-export async function listActiveCatalog(db: Db, tenantId: string): Promise<CatalogProduct[]> {
-  const cdb = catalogDb(db);
-  const products = await cdb
+export async function listActiveCatalog(db: DbExecutor, tenantId: string): Promise<CatalogProduct[]> {
+  const products = await db
     .selectFrom('catalog_products')
     .select(['id', 'name', 'description'])
     .where('tenant_id', '=', tenantId)
@@ -230,7 +190,7 @@ export async function listActiveCatalog(db: Db, tenantId: string): Promise<Catal
     .orderBy('name')
     .orderBy('id')
     .execute();
-  const prices = await cdb
+  const prices = await db
     .selectFrom('catalog_prices')
     .select(PRICE_COLUMNS)
     .where('tenant_id', '=', tenantId)

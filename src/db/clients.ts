@@ -1,24 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { sql, type ColumnType } from 'kysely';
-import type { Db } from './connection.js';
-
-type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
-type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
-
-export type ClientTables = {
-  clients: {
-    tenant_id: string;
-    id: string;
-    email: string | null;
-    name: string | null;
-    phone: string | null;
-    stripe_customer_id: string | null;
-    /** Migration 0017: the end user (JWT subject) who may see this client's invoices. */
-    user_id: ColumnType<string | null, string | null | undefined, string | null>;
-    created_at: CreatedAt;
-    updated_at: UpdatedAt;
-  };
-};
+import { sql } from 'kysely';
+import type { DbExecutor } from './schema.js';
 
 export interface ClientRecord {
   id: string;
@@ -28,8 +10,6 @@ export interface ClientRecord {
   stripeCustomerId: string | null;
   userId: string | null;
 }
-
-const clientsDb = (db: Db) => db.withTables<ClientTables>();
 
 export const newClientId = (): string => `cli_${randomBytes(12).toString('hex')}`;
 
@@ -44,13 +24,13 @@ function toRecord(row: {
   return { id: row.id, email: row.email, name: row.name, phone: row.phone, stripeCustomerId: row.stripe_customer_id, userId: row.user_id };
 }
 
-export async function findClient(db: Db, tenantId: string, id: string): Promise<ClientRecord | undefined> {
-  const row = await clientsDb(db).selectFrom('clients').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+export async function findClient(db: DbExecutor, tenantId: string, id: string): Promise<ClientRecord | undefined> {
+  const row = await db.selectFrom('clients').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
   return row ? toRecord(row) : undefined;
 }
 
-export async function findClientByEmail(db: Db, tenantId: string, email: string): Promise<ClientRecord | undefined> {
-  const row = await clientsDb(db)
+export async function findClientByEmail(db: DbExecutor, tenantId: string, email: string): Promise<ClientRecord | undefined> {
+  const row = await db
     .selectFrom('clients')
     .selectAll()
     .where('tenant_id', '=', tenantId)
@@ -65,14 +45,14 @@ export async function findClientByEmail(db: Db, tenantId: string, email: string)
  * client not linked yet; the caller compares it with the answer's userId (a client linked to someone else stays so).
  */
 export async function findOrCreateClientByEmail(
-  db: Db,
+  db: DbExecutor,
   tenantId: string,
   client: { email: string; name?: string | null; userId?: string },
 ): Promise<ClientRecord> {
   const existing = await findClientByEmail(db, tenantId, client.email);
   if (existing) {
     if (client.userId === undefined || existing.userId !== null) return existing;
-    const linked = await clientsDb(db)
+    const linked = await db
       .updateTable('clients')
       .set({ user_id: sql<string>`coalesce(user_id, ${client.userId})`, updated_at: new Date() })
       .where('tenant_id', '=', tenantId)
@@ -81,7 +61,7 @@ export async function findOrCreateClientByEmail(
       .executeTakeFirstOrThrow();
     return toRecord(linked);
   }
-  const row = await clientsDb(db)
+  const row = await db
     .insertInto('clients')
     .values({ tenant_id: tenantId, id: newClientId(), email: client.email, name: client.name ?? null, user_id: client.userId ?? null })
     .returningAll()
@@ -94,18 +74,17 @@ export async function findOrCreateClientByEmail(
  * (tenant, stripe_customer_id), so concurrent invoices of one new customer create one client.
  */
 export async function ensureClientForStripeCustomer(
-  db: Db,
+  db: DbExecutor,
   tenantId: string,
   customer: { stripeCustomerId: string; email: string | null; name: string | null; phone?: string | null },
 ): Promise<ClientRecord> {
-  const cdb = clientsDb(db);
-  await cdb
+  await db
     .insertInto('clients')
     .values({ tenant_id: tenantId, id: newClientId(), email: customer.email, name: customer.name, phone: customer.phone ?? null, stripe_customer_id: customer.stripeCustomerId })
     .onConflict((oc) => oc.columns(['tenant_id', 'stripe_customer_id']).doNothing())
     .execute();
   // Fill in what an earlier, emptier invoice did not know.
-  const row = await cdb
+  const row = await db
     .updateTable('clients')
     .set({
       email: sql<string | null>`coalesce(email, ${customer.email})`,
@@ -121,8 +100,8 @@ export async function ensureClientForStripeCustomer(
 }
 
 /** Links a client to an end user (or unlinks it with null); undefined for an unknown client. */
-export async function setClientUser(db: Db, tenantId: string, id: string, userId: string | null): Promise<ClientRecord | undefined> {
-  const row = await clientsDb(db)
+export async function setClientUser(db: DbExecutor, tenantId: string, id: string, userId: string | null): Promise<ClientRecord | undefined> {
+  const row = await db
     .updateTable('clients')
     .set({ user_id: userId, updated_at: new Date() })
     .where('tenant_id', '=', tenantId)

@@ -1,50 +1,17 @@
-import { sql, type ColumnType, type Generated } from 'kysely';
-import type { Db } from './connection.js';
+import { sql } from 'kysely';
+import { inTransaction, recoverable } from './atomic.js';
+import type { ConnectSource, DbExecutor } from './schema.js';
 import { PG_UNIQUE_VIOLATION, pgErrorCode } from './errors.js';
 
-type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
-
-/** Tables and columns added by migrations/0004_connect.ts. */
-export type ConnectTables = {
-  tenants: {
-    connected_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
-    disconnected_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
-  };
-  connect_oauth_states: {
-    nonce_hash: string;
-    tenant_id: string;
-    subject: string;
-    redirect_uri: string;
-    created_at: CreatedAt;
-    expires_at: ColumnType<Date, Date | string, Date | string>;
-    used_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
-  };
-  connect_history: {
-    id: Generated<string>;
-    tenant_id: string;
-    stripe_account_id: string;
-    action: 'connected' | 'disconnected';
-    source: ConnectSource;
-    subject: string | null;
-    stripe_event_id: string | null;
-    livemode: boolean | null;
-    scope: string | null;
-    created_at: CreatedAt;
-  };
-};
-
-export type ConnectSource = 'oauth_callback' | 'api' | 'webhook';
-
-const connectDb = (db: Db) => db.withTables<ConnectTables>();
+export type { ConnectSource } from './schema.js';
 
 export async function insertOAuthState(
-  db: Db,
+  db: DbExecutor,
   state: { nonceHash: string; tenantId: string; subject: string; redirectUri: string; expiresAt: Date },
 ): Promise<void> {
-  const cdb = connectDb(db);
   // Opportunistic clean-up instead of a cron job: states are useless a few minutes after they expire.
-  await cdb.deleteFrom('connect_oauth_states').where('expires_at', '<', sql<Date>`now() - interval '1 day'`).execute();
-  await cdb
+  await db.deleteFrom('connect_oauth_states').where('expires_at', '<', sql<Date>`now() - interval '1 day'`).execute();
+  await db
     .insertInto('connect_oauth_states')
     .values({
       nonce_hash: state.nonceHash,
@@ -66,9 +33,8 @@ export type ConsumeResult =
  * Marks the state used, atomically: only one caller can ever get `ok` for a state, and never after it expired
  * (PostgreSQL's clock decides). Otherwise says why, reuse taking precedence over expiry.
  */
-export async function consumeOAuthState(db: Db, nonceHash: string, tenantId: string): Promise<ConsumeResult> {
-  const cdb = connectDb(db);
-  const row = await cdb
+export async function consumeOAuthState(db: DbExecutor, nonceHash: string, tenantId: string): Promise<ConsumeResult> {
+  const row = await db
     .updateTable('connect_oauth_states')
     .set({ used_at: sql<Date>`now()` })
     .where('nonce_hash', '=', nonceHash)
@@ -78,7 +44,7 @@ export async function consumeOAuthState(db: Db, nonceHash: string, tenantId: str
     .returning(['subject', 'redirect_uri'])
     .executeTakeFirst();
   if (row) return { status: 'ok', subject: row.subject, redirectUri: row.redirect_uri };
-  const existing = await cdb
+  const existing = await db
     .selectFrom('connect_oauth_states')
     .select(['used_at'])
     .where('nonce_hash', '=', nonceHash)
@@ -101,8 +67,8 @@ export interface TenantConnection {
   disconnectedAt: Date | null;
 }
 
-export async function findTenantConnection(db: Db, tenantId: string): Promise<TenantConnection | undefined> {
-  const row = await connectDb(db)
+export async function findTenantConnection(db: DbExecutor, tenantId: string): Promise<TenantConnection | undefined> {
+  const row = await db
     .selectFrom('tenants')
     .select(['stripe_account_id', 'connected_at', 'disconnected_at'])
     .where('id', '=', tenantId)
@@ -115,13 +81,13 @@ export async function findTenantConnection(db: Db, tenantId: string): Promise<Te
  * transaction. tenants.stripe_account_id is unique: an account already owned by another tenant is refused.
  */
 export async function connectTenantAccount(
-  db: Db,
+  db: DbExecutor,
   input: { tenantId: string; stripeAccountId: string; subject: string; livemode?: boolean; scope?: string },
 ): Promise<{ previousAccountId: string | null }> {
   try {
-    return await connectDb(db)
-      .transaction()
-      .execute(async (trx) => {
+    // Recoverable: a caller that catches AccountAlreadyConnectedError keeps a usable transaction.
+    return await recoverable(db, (step) =>
+      inTransaction(step, async (trx) => {
         const previous = await trx
           .selectFrom('tenants')
           .select('stripe_account_id')
@@ -147,7 +113,8 @@ export async function connectTenantAccount(
           })
           .execute();
         return { previousAccountId: previous.stripe_account_id };
-      });
+      }),
+    );
   } catch (error) {
     if (pgErrorCode(error) === PG_UNIQUE_VIOLATION) throw new AccountAlreadyConnectedError(input.stripeAccountId);
     throw error;
@@ -159,33 +126,31 @@ export async function connectTenantAccount(
  * the tenant already replaced changes nothing). Returns whether it was cleared.
  */
 export async function disconnectTenantAccount(
-  db: Db,
+  db: DbExecutor,
   input: { tenantId: string; stripeAccountId: string; source: ConnectSource; subject?: string; stripeEventId?: string },
 ): Promise<boolean> {
-  return connectDb(db)
-    .transaction()
-    .execute(async (trx) => {
-      const cleared = await trx
-        .updateTable('tenants')
-        .set({ stripe_account_id: null, disconnected_at: sql<Date>`now()` })
-        .where('id', '=', input.tenantId)
-        .where('stripe_account_id', '=', input.stripeAccountId)
-        .returning('id')
-        .executeTakeFirst();
-      if (!cleared) return false;
-      await trx
-        .insertInto('connect_history')
-        .values({
-          tenant_id: input.tenantId,
-          stripe_account_id: input.stripeAccountId,
-          action: 'disconnected',
-          source: input.source,
-          subject: input.subject ?? null,
-          stripe_event_id: input.stripeEventId ?? null,
-          livemode: null,
-          scope: null,
-        })
-        .execute();
-      return true;
-    });
+  return inTransaction(db, async (trx) => {
+    const cleared = await trx
+      .updateTable('tenants')
+      .set({ stripe_account_id: null, disconnected_at: sql<Date>`now()` })
+      .where('id', '=', input.tenantId)
+      .where('stripe_account_id', '=', input.stripeAccountId)
+      .returning('id')
+      .executeTakeFirst();
+    if (!cleared) return false;
+    await trx
+      .insertInto('connect_history')
+      .values({
+        tenant_id: input.tenantId,
+        stripe_account_id: input.stripeAccountId,
+        action: 'disconnected',
+        source: input.source,
+        subject: input.subject ?? null,
+        stripe_event_id: input.stripeEventId ?? null,
+        livemode: null,
+        scope: null,
+      })
+      .execute();
+    return true;
+  });
 }

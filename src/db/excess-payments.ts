@@ -1,29 +1,8 @@
-import { type ColumnType, type Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import type { RecoveryItemKind } from '../../activities/recovery-types.js';
 import type { ExcessPaymentInput, ExcessPaymentRecord } from '../../activities/transaction-types.js';
 import { toSafeInteger } from '../money.js';
-import type { Db } from './connection.js';
-
-type BigIntColumn = ColumnType<string, number | bigint | string, number | bigint | string>;
-
-/** Table of migration 0010 (kept here rather than in schema.ts; `db.withTables` adds it to the Db type). */
-export type ExcessPaymentTables = {
-  excess_payments: {
-    tenant_id: string;
-    payment_intent_id: string;
-    item_kind: RecoveryItemKind;
-    item_ref: string;
-    amount: BigIntColumn;
-    currency: string;
-    reason: string;
-    refund_id: string | null;
-    refund_status: ColumnType<string, string | undefined, string>;
-    detected_at: ColumnType<Date, Date | string | undefined, never>;
-    updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
-  };
-};
-
-const excessDb = (db: Db) => db.withTables<ExcessPaymentTables>();
+import type { DbExecutor, ExcessPaymentTables } from './schema.js';
 
 function toRecord(row: Selectable<ExcessPaymentTables['excess_payments']>): ExcessPaymentRecord {
   return {
@@ -41,8 +20,8 @@ function toRecord(row: Selectable<ExcessPaymentTables['excess_payments']>): Exce
 }
 
 /** Once per PaymentIntent (the primary key): a second detection of the same payment returns the first row. */
-export async function recordExcessPayment(db: Db, input: ExcessPaymentInput): Promise<ExcessPaymentRecord> {
-  await excessDb(db)
+export async function recordExcessPayment(db: DbExecutor, input: ExcessPaymentInput): Promise<ExcessPaymentRecord> {
+  await db
     .insertInto('excess_payments')
     .values({
       tenant_id: input.tenantId,
@@ -58,8 +37,8 @@ export async function recordExcessPayment(db: Db, input: ExcessPaymentInput): Pr
   return (await findExcessPayment(db, input.tenantId, input.paymentIntentId))!;
 }
 
-export async function findExcessPayment(db: Db, tenantId: string, paymentIntentId: string): Promise<ExcessPaymentRecord | undefined> {
-  const row = await excessDb(db)
+export async function findExcessPayment(db: DbExecutor, tenantId: string, paymentIntentId: string): Promise<ExcessPaymentRecord | undefined> {
+  const row = await db
     .selectFrom('excess_payments')
     .selectAll()
     .where('tenant_id', '=', tenantId)
@@ -68,8 +47,8 @@ export async function findExcessPayment(db: Db, tenantId: string, paymentIntentI
   return row ? toRecord(row) : undefined;
 }
 
-export async function markExcessRefund(db: Db, tenantId: string, paymentIntentId: string, refund: { id: string | null; status: string }): Promise<void> {
-  await excessDb(db)
+export async function markExcessRefund(db: DbExecutor, tenantId: string, paymentIntentId: string, refund: { id: string | null; status: string }): Promise<void> {
+  await db
     .updateTable('excess_payments')
     .set({ ...(refund.id ? { refund_id: refund.id } : {}), refund_status: refund.status, updated_at: new Date() })
     .where('tenant_id', '=', tenantId)
@@ -78,11 +57,11 @@ export async function markExcessRefund(db: Db, tenantId: string, paymentIntentId
 }
 
 export async function listExcessPayments(
-  db: Db,
+  db: DbExecutor,
   tenantId: string,
   filter: { item?: { kind: RecoveryItemKind; ref: string }; limit?: number } = {},
 ): Promise<ExcessPaymentRecord[]> {
-  let query = excessDb(db).selectFrom('excess_payments').selectAll().where('tenant_id', '=', tenantId);
+  let query = db.selectFrom('excess_payments').selectAll().where('tenant_id', '=', tenantId);
   if (filter.item) query = query.where('item_kind', '=', filter.item.kind).where('item_ref', '=', filter.item.ref);
   const rows = await query.orderBy('detected_at', 'desc').orderBy('payment_intent_id').limit(filter.limit ?? 100).execute();
   return rows.map(toRecord);

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db } from './connection.js';
+import type { DbExecutor } from './schema.js';
 import { toSafeInteger } from '../money.js';
 
 export interface CurrencyTotals {
@@ -29,7 +29,7 @@ type Row = { currency: string; amount: string };
  * settled (excess_payments, including a payment on a void invoice) counts once as received and, when Stripe
  * confirmed its refund, as refunded.
  */
-export async function financialSummary(db: Db, tenantId: string, from: Date, to: Date): Promise<FinancialSummary> {
+export async function financialSummary(db: DbExecutor, tenantId: string, from: Date, to: Date): Promise<FinancialSummary> {
   const [gross, refunds, credits, mrr, counts, openInvoices] = await Promise.all([
     sql<Row>`
       select currency, sum(amount)::text as amount from (

@@ -1,4 +1,5 @@
-import type { Db } from './connection.js';
+import type { DbExecutor } from './schema.js';
+import { recoverable } from './atomic.js';
 import { PG_CHECK_VIOLATION, PG_UNIQUE_VIOLATION, pgErrorCode } from './errors.js';
 import type { LedgerKind, LedgerRow } from './schema.js';
 import { toSafeInteger } from '../money.js';
@@ -56,7 +57,8 @@ function toEntry(row: LedgerRow): LedgerEntry {
   };
 }
 
-async function findBySourceKey(db: Db, tenantId: string, sourceKey: string): Promise<LedgerEntry | undefined> {
+/** The entry a source key made, if any. */
+export async function findLedgerEntryBySourceKey(db: DbExecutor, tenantId: string, sourceKey: string): Promise<LedgerEntry | undefined> {
   const row = await db
     .selectFrom('credit_ledger')
     .selectAll()
@@ -79,9 +81,9 @@ function sameEntry(existing: LedgerEntry, entry: NewLedgerEntry): boolean {
  * Appends one entry exactly once per (tenant, source key); the database moves the balance in the same statement.
  * A replay of the same source key returns the original entry with created=false.
  */
-export async function appendLedgerEntry(db: Db, entry: NewLedgerEntry): Promise<{ entry: LedgerEntry; created: boolean }> {
+export async function appendLedgerEntry(db: DbExecutor, entry: NewLedgerEntry): Promise<{ entry: LedgerEntry; created: boolean }> {
   if (!Number.isSafeInteger(entry.amount) || entry.amount === 0) throw new RangeError('amount must be a non-zero integer');
-  const replay = await findBySourceKey(db, entry.tenantId, entry.sourceKey);
+  const replay = await findLedgerEntryBySourceKey(db, entry.tenantId, entry.sourceKey);
   if (replay) {
     if (!sameEntry(replay, entry)) throw new SourceKeyConflictError(entry.sourceKey);
     return { entry: replay, created: false };
@@ -89,27 +91,30 @@ export async function appendLedgerEntry(db: Db, entry: NewLedgerEntry): Promise<
   try {
     // One statement: the ledger's BEFORE INSERT trigger (migration 0016) moves credit_balances and stamps
     // balance_after in the same statement, so balance = sum of entries by construction.
-    const row = await db
-      .insertInto('credit_ledger')
-      .values({
-        tenant_id: entry.tenantId,
-        account_id: entry.accountId,
-        currency: entry.currency,
-        kind: entry.kind,
-        amount: entry.amount,
-        balance_after: 0, // overwritten by the trigger
-        source_key: entry.sourceKey,
-        description: entry.description ?? null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    // Recoverable: inside a caller's transaction a unique or check violation must not abort it before the reads below.
+    const row = await recoverable(db, (step) =>
+      step
+        .insertInto('credit_ledger')
+        .values({
+          tenant_id: entry.tenantId,
+          account_id: entry.accountId,
+          currency: entry.currency,
+          kind: entry.kind,
+          amount: entry.amount,
+          balance_after: 0, // overwritten by the trigger
+          source_key: entry.sourceKey,
+          description: entry.description ?? null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    );
     const created = toEntry(row);
     return { entry: created, created: true };
   } catch (error) {
     const code = pgErrorCode(error);
     if (code === PG_UNIQUE_VIOLATION) {
       // A concurrent append with the same source key won; ours rolled back whole.
-      const winner = await findBySourceKey(db, entry.tenantId, entry.sourceKey);
+      const winner = await findLedgerEntryBySourceKey(db, entry.tenantId, entry.sourceKey);
       if (winner && sameEntry(winner, entry)) return { entry: winner, created: false };
       throw new SourceKeyConflictError(entry.sourceKey);
     }
@@ -121,7 +126,7 @@ export async function appendLedgerEntry(db: Db, entry: NewLedgerEntry): Promise<
   }
 }
 
-export async function getBalance(db: Db, tenantId: string, accountId: string, currency: string): Promise<number> {
+export async function getBalance(db: DbExecutor, tenantId: string, accountId: string, currency: string): Promise<number> {
   const row = await db
     .selectFrom('credit_balances')
     .select('balance')
@@ -132,7 +137,7 @@ export async function getBalance(db: Db, tenantId: string, accountId: string, cu
   return row ? toSafeInteger(row.balance) : 0;
 }
 
-export async function listBalances(db: Db, tenantId: string, accountId: string): Promise<Array<{ currency: string; balance: number }>> {
+export async function listBalances(db: DbExecutor, tenantId: string, accountId: string): Promise<Array<{ currency: string; balance: number }>> {
   const rows = await db
     .selectFrom('credit_balances')
     .select(['currency', 'balance'])
@@ -145,7 +150,7 @@ export async function listBalances(db: Db, tenantId: string, accountId: string):
 
 /** Newest first; `before` is the id of the last entry of the previous page. */
 export async function listLedgerEntries(
-  db: Db,
+  db: DbExecutor,
   query: { tenantId: string; accountId: string; limit: number; before?: string },
 ): Promise<LedgerEntry[]> {
   let builder = db

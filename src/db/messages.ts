@@ -1,37 +1,8 @@
-import type { ColumnType, Generated, Selectable } from 'kysely';
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Channel, MessageKey } from '../messaging/types.js';
-import type { Db } from './connection.js';
+import type { DbExecutor, MessageStatus, RecoveryMessagesTable } from './schema.js';
 
-/** Tables of migration 0007 (kept here rather than in schema.ts; `db.withTables` adds them to the Db type). */
-/**
- * claimed: an attempt holds the slot, nothing handed to the provider yet (a retry may re-claim it and send);
- * sending: the hand-off to SMTP/Twilio has started (migration 0011; a retry finding it records possibly_sent);
- * then sent | failed | possibly_sent, and sent → delivered | undelivered from the provider's status callbacks.
- */
-export type MessageStatus = 'claimed' | 'sending' | 'sent' | 'failed' | 'possibly_sent' | 'delivered' | 'undelivered';
-
-export type RecoveryMessagesTable = {
-  id: Generated<string>;
-  tenant_id: string;
-  campaign_id: string;
-  step: number;
-  channel: Channel;
-  recipient: string;
-  status: MessageStatus;
-  provider_id: string | null;
-  error: string | null;
-  permanent_failure: Generated<boolean>;
-  attempts: Generated<number>;
-  created_at: ColumnType<Date, Date | string | undefined, never>;
-  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
-};
-
-export type MessagingTables = {
-  recovery_messages: RecoveryMessagesTable;
-};
-
-const messagesDb = (db: Db) => db.withTables<MessagingTables>();
+export type { MessageStatus } from './schema.js';
 
 export interface RecoveryMessage {
   id: string;
@@ -83,8 +54,8 @@ export type ClaimResult = ({ claimed: true } & MessageClaim) | { claimed: false;
  * (tenant, campaign, step, channel). Exactly one caller ever gets `claimed: true` for a key; everybody else
  * gets the row as it is now. The new row is 'claimed': nothing has been handed to a provider yet.
  */
-export async function claimMessage(db: Db, key: MessageKey, recipient: string): Promise<ClaimResult> {
-  const inserted = await messagesDb(db)
+export async function claimMessage(db: DbExecutor, key: MessageKey, recipient: string): Promise<ClaimResult> {
+  const inserted = await db
     .insertInto('recovery_messages')
     .values({ tenant_id: key.tenantId, campaign_id: key.campaignId, step: key.step, channel: key.channel, recipient, status: 'claimed' })
     .onConflict((oc) => oc.columns(['tenant_id', 'campaign_id', 'step', 'channel']).doNothing())
@@ -104,11 +75,11 @@ export async function claimMessage(db: Db, key: MessageKey, recipient: string): 
  * token no longer matches). Returns the new claim, or undefined when someone else got it first.
  */
 export async function reclaimMessage(
-  db: Db,
+  db: DbExecutor,
   existing: { id: string; status: 'failed' | 'claimed'; attempts: number },
   recipient: string,
 ): Promise<MessageClaim | undefined> {
-  const row = await messagesDb(db)
+  const row = await db
     .updateTable('recovery_messages')
     .set({ status: 'claimed', recipient, error: null, attempts: sql<number>`attempts + 1`, updated_at: new Date() })
     .where('id', '=', existing.id)
@@ -126,8 +97,8 @@ export async function reclaimMessage(
  * longer know whether the provider got the message. Returns false when the claim was superseded or released:
  * the caller must not send.
  */
-export async function beginHandoff(db: Db, claim: MessageClaim): Promise<boolean> {
-  const result = await messagesDb(db)
+export async function beginHandoff(db: DbExecutor, claim: MessageClaim): Promise<boolean> {
+  const result = await db
     .updateTable('recovery_messages')
     .set({ status: 'sending', updated_at: new Date() })
     .where('id', '=', claim.id)
@@ -137,8 +108,8 @@ export async function beginHandoff(db: Db, claim: MessageClaim): Promise<boolean
   return result.numUpdatedRows > 0n;
 }
 
-export async function findMessage(db: Db, key: MessageKey): Promise<RecoveryMessage | undefined> {
-  const row = await messagesDb(db)
+export async function findMessage(db: DbExecutor, key: MessageKey): Promise<RecoveryMessage | undefined> {
+  const row = await db
     .selectFrom('recovery_messages')
     .selectAll()
     .where('tenant_id', '=', key.tenantId)
@@ -151,12 +122,12 @@ export async function findMessage(db: Db, key: MessageKey): Promise<RecoveryMess
 
 /** Sets a row's outcome; with `onlyIf`, only while the row still has one of those statuses. */
 export async function markMessage(
-  db: Db,
+  db: DbExecutor,
   id: string,
   update: { status: MessageStatus; providerId?: string; error?: string; permanent?: boolean },
   onlyIf?: MessageStatus[],
 ): Promise<void> {
-  await messagesDb(db)
+  await db
     .updateTable('recovery_messages')
     .set({
       status: update.status,
@@ -174,8 +145,8 @@ export async function markMessage(
  * Gives a claimed slot back (e.g. the item was paid before sending): the step can be claimed again later. Only the
  * latest claim, before any hand-off: a superseded attempt does not delete its successor's claim.
  */
-export async function releaseMessage(db: Db, claim: MessageClaim): Promise<void> {
-  await messagesDb(db)
+export async function releaseMessage(db: DbExecutor, claim: MessageClaim): Promise<void> {
+  await db
     .deleteFrom('recovery_messages')
     .where('id', '=', claim.id)
     .where('status', '=', 'claimed')
@@ -189,8 +160,8 @@ export async function releaseMessage(db: Db, claim: MessageClaim): Promise<void>
  * 'undelivered' never overwrites it. 'claimed' and 'sending' rows have no provider id yet (it is recorded with
  * 'sent'), so they never match. Returns the number of rows changed (0 for unknown ids).
  */
-export async function updateDeliveryByProviderId(db: Db, providerId: string, status: 'delivered' | 'undelivered', error?: string): Promise<number> {
-  const result = await messagesDb(db)
+export async function updateDeliveryByProviderId(db: DbExecutor, providerId: string, status: 'delivered' | 'undelivered', error?: string): Promise<number> {
+  const result = await db
     .updateTable('recovery_messages')
     .set({ status, error: error ?? null, updated_at: new Date() })
     .where('provider_id', '=', providerId)
@@ -199,8 +170,8 @@ export async function updateDeliveryByProviderId(db: Db, providerId: string, sta
   return Number(result.numUpdatedRows);
 }
 
-export async function listMessagesForCampaign(db: Db, tenantId: string, campaignId: string): Promise<RecoveryMessage[]> {
-  const rows = await messagesDb(db)
+export async function listMessagesForCampaign(db: DbExecutor, tenantId: string, campaignId: string): Promise<RecoveryMessage[]> {
+  const rows = await db
     .selectFrom('recovery_messages')
     .selectAll()
     .where('tenant_id', '=', tenantId)
@@ -212,8 +183,8 @@ export async function listMessagesForCampaign(db: Db, tenantId: string, campaign
 }
 
 /** Tenants that have messaged this (normalised) recipient on this channel. */
-export async function tenantsThatMessaged(db: Db, channel: Channel, recipient: string): Promise<string[]> {
-  const rows = await messagesDb(db)
+export async function tenantsThatMessaged(db: DbExecutor, channel: Channel, recipient: string): Promise<string[]> {
+  const rows = await db
     .selectFrom('recovery_messages')
     .select('tenant_id')
     .distinct()

@@ -1,18 +1,4 @@
-import type { ColumnType } from 'kysely';
-import type { Db } from './connection.js';
-
-type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
-
-export type PaymentPagesTables = {
-  tenant_payment_pages: {
-    tenant_id: string;
-    success_url: string;
-    cancel_url: string;
-    updated_at: UpdatedAt;
-  };
-};
-
-const pagesDb = (db: Db) => db.withTables<PaymentPagesTables>();
+import type { DbExecutor } from './schema.js';
 
 /** Where a tenant's customers land after a Checkout Session or Payment Link (set by an admin). */
 export interface PaymentPages {
@@ -21,15 +7,15 @@ export interface PaymentPages {
   updatedAt: string;
 }
 
-export async function findPaymentPages(db: Db, tenantId: string): Promise<PaymentPages | undefined> {
-  const row = await pagesDb(db).selectFrom('tenant_payment_pages').selectAll().where('tenant_id', '=', tenantId).executeTakeFirst();
+export async function findPaymentPages(db: DbExecutor, tenantId: string): Promise<PaymentPages | undefined> {
+  const row = await db.selectFrom('tenant_payment_pages').selectAll().where('tenant_id', '=', tenantId).executeTakeFirst();
   return row ? { successUrl: row.success_url, cancelUrl: row.cancel_url, updatedAt: row.updated_at.toISOString() } : undefined;
 }
 
 /** Inserts or replaces the tenant's pages; the caller has validated the URLs. */
-export async function savePaymentPages(db: Db, tenantId: string, pages: { successUrl: string; cancelUrl: string }): Promise<PaymentPages> {
+export async function savePaymentPages(db: DbExecutor, tenantId: string, pages: { successUrl: string; cancelUrl: string }): Promise<PaymentPages> {
   const values = { success_url: pages.successUrl, cancel_url: pages.cancelUrl, updated_at: new Date() };
-  const row = await pagesDb(db)
+  const row = await db
     .insertInto('tenant_payment_pages')
     .values({ tenant_id: tenantId, ...values })
     .onConflict((oc) => oc.column('tenant_id').doUpdateSet(values))

@@ -1,4 +1,4 @@
-import { sql, type ColumnType, type Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type {
   CampaignSnapshot,
   CampaignStatus,
@@ -9,52 +9,9 @@ import type {
 } from '../../activities/recovery-types.js';
 import { toSafeInteger } from '../money.js';
 import { DEFAULT_SCHEDULE, recoveryScheduleSchema, type RecoverySchedule } from '../recoveries/schedule.js';
-import type { Db } from './connection.js';
-
-type BigIntColumn = ColumnType<string, number | bigint | string, number | bigint | string>;
-type NullableBigInt = ColumnType<string | null, number | bigint | string | null | undefined, number | bigint | string | null>;
-type Timestamp = ColumnType<Date, Date | string, Date | string>;
-type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
-type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
-type Json<T> = ColumnType<T, string | undefined, string>;
-
-export type RecoveryTables = {
-  recovery_campaigns: {
-    tenant_id: string;
-    id: string;
-    item_kind: RecoveryItemKind;
-    item_ref: string;
-    amount: BigIntColumn;
-    currency: string;
-    customer_email: string | null;
-    customer_phone: string | null;
-    customer_time_zone: string | null;
-    customer_id: string | null;
-    status: ColumnType<CampaignStatus, CampaignStatus | undefined, CampaignStatus>;
-    attempts: ColumnType<number, number | undefined, number>;
-    next_step_at: Timestamp | null;
-    recovered_amount: NullableBigInt;
-    paid_at: Timestamp | null;
-    paid_via: PaidVia | null;
-    messages: Json<RecoveryMessageRecord[]>;
-    metadata: Json<Record<string, string>>;
-    created_at: CreatedAt;
-    updated_at: UpdatedAt;
-  };
-  recovery_schedules: {
-    tenant_id: string;
-    schedule: Json<{ steps: RecoverySchedule['steps'] }>;
-    quiet_hours_start: string | null;
-    quiet_hours_end: string | null;
-    max_attempts: number;
-    expiry_days: number;
-    updated_at: UpdatedAt;
-  };
-};
+import type { DbExecutor, RecoveryTables } from './schema.js';
 
 type CampaignRow = Selectable<RecoveryTables['recovery_campaigns']>;
-
-const recoveriesDb = (db: Db) => db.withTables<RecoveryTables>();
 
 export interface CampaignRecord {
   tenantId: string;
@@ -108,8 +65,8 @@ function toRecord(row: CampaignRow): CampaignRecord {
 export const FINAL_CAMPAIGN_STATUSES: readonly CampaignStatus[] = ['paid', 'cancelled', 'expired'];
 
 /** Inserts the campaign once; a second call (activity retry, restart) keeps the first row. */
-export async function insertCampaign(db: Db, campaign: NewCampaignRecord): Promise<{ created: boolean; campaign: CampaignRecord }> {
-  const inserted = await recoveriesDb(db)
+export async function insertCampaign(db: DbExecutor, campaign: NewCampaignRecord): Promise<{ created: boolean; campaign: CampaignRecord }> {
+  const inserted = await db
     .insertInto('recovery_campaigns')
     .values({
       tenant_id: campaign.tenantId,
@@ -137,8 +94,8 @@ export async function insertCampaign(db: Db, campaign: NewCampaignRecord): Promi
  * Writes the workflow's view of the campaign. Final statuses never change again (a stale write cannot reopen a
  * paid or cancelled campaign); the workflow serialises its own writes.
  */
-export async function updateCampaign(db: Db, snapshot: CampaignSnapshot): Promise<boolean> {
-  const result = await recoveriesDb(db)
+export async function updateCampaign(db: DbExecutor, snapshot: CampaignSnapshot): Promise<boolean> {
+  const result = await db
     .updateTable('recovery_campaigns')
     .set({
       status: snapshot.status,
@@ -157,8 +114,8 @@ export async function updateCampaign(db: Db, snapshot: CampaignSnapshot): Promis
   return Number(result.numUpdatedRows) > 0;
 }
 
-export async function findCampaign(db: Db, tenantId: string, id: string): Promise<CampaignRecord | undefined> {
-  const row = await recoveriesDb(db)
+export async function findCampaign(db: DbExecutor, tenantId: string, id: string): Promise<CampaignRecord | undefined> {
+  const row = await db
     .selectFrom('recovery_campaigns')
     .selectAll()
     .where('tenant_id', '=', tenantId)
@@ -177,8 +134,8 @@ export interface ListCampaignsQuery {
   after?: { createdAt: string; id: string };
 }
 
-export async function listCampaigns(db: Db, query: ListCampaignsQuery): Promise<CampaignRecord[]> {
-  let builder = recoveriesDb(db).selectFrom('recovery_campaigns').selectAll().where('tenant_id', '=', query.tenantId);
+export async function listCampaigns(db: DbExecutor, query: ListCampaignsQuery): Promise<CampaignRecord[]> {
+  let builder = db.selectFrom('recovery_campaigns').selectAll().where('tenant_id', '=', query.tenantId);
   if (query.status) builder = builder.where('status', '=', query.status);
   if (query.customer) {
     const customer = query.customer;
@@ -198,7 +155,7 @@ export async function listCampaigns(db: Db, query: ListCampaignsQuery): Promise<
  * Whether a message about this campaign must no longer go out: the campaign is final, or the item it chases
  * is paid (or gone) in its own table. Read right before every send.
  */
-export async function isCampaignItemSettled(db: Db, tenantId: string, campaignId: string): Promise<boolean> {
+export async function isCampaignItemSettled(db: DbExecutor, tenantId: string, campaignId: string): Promise<boolean> {
   const campaign = await findCampaign(db, tenantId, campaignId);
   if (!campaign) return false;
   if (campaign.status === 'paid' || campaign.status === 'cancelled' || campaign.status === 'expired') return true;
@@ -221,8 +178,8 @@ export async function isCampaignItemSettled(db: Db, tenantId: string, campaignId
 }
 
 /** The tenant's schedule, or the default. A stored schedule that no longer validates falls back to the default. */
-export async function findRecoverySchedule(db: Db, tenantId: string): Promise<{ schedule: RecoverySchedule; custom: boolean; updatedAt: string | null }> {
-  const row = await recoveriesDb(db).selectFrom('recovery_schedules').selectAll().where('tenant_id', '=', tenantId).executeTakeFirst();
+export async function findRecoverySchedule(db: DbExecutor, tenantId: string): Promise<{ schedule: RecoverySchedule; custom: boolean; updatedAt: string | null }> {
+  const row = await db.selectFrom('recovery_schedules').selectAll().where('tenant_id', '=', tenantId).executeTakeFirst();
   if (!row) return { schedule: DEFAULT_SCHEDULE, custom: false, updatedAt: null };
   const parsed = recoveryScheduleSchema.safeParse({
     steps: row.schedule.steps,
@@ -234,7 +191,7 @@ export async function findRecoverySchedule(db: Db, tenantId: string): Promise<{ 
   return { schedule: parsed.data, custom: true, updatedAt: row.updated_at.toISOString() };
 }
 
-export async function saveRecoverySchedule(db: Db, tenantId: string, input: RecoverySchedule): Promise<RecoverySchedule> {
+export async function saveRecoverySchedule(db: DbExecutor, tenantId: string, input: RecoverySchedule): Promise<RecoverySchedule> {
   const schedule = recoveryScheduleSchema.parse(input);
   const values = {
     schedule: JSON.stringify({ steps: schedule.steps }),
@@ -244,7 +201,7 @@ export async function saveRecoverySchedule(db: Db, tenantId: string, input: Reco
     expiry_days: schedule.expiryDays,
     updated_at: new Date(),
   };
-  await recoveriesDb(db)
+  await db
     .insertInto('recovery_schedules')
     .values({ tenant_id: tenantId, ...values })
     .onConflict((oc) => oc.column('tenant_id').doUpdateSet(values))
@@ -263,8 +220,8 @@ export interface RecoveryStats {
 }
 
 /** For the financial summary: campaigns created in [from, to), per currency. */
-export async function recoveryStats(db: Db, tenantId: string, range: { from: Date; to: Date }): Promise<RecoveryStats[]> {
-  const rows = await recoveriesDb(db)
+export async function recoveryStats(db: DbExecutor, tenantId: string, range: { from: Date; to: Date }): Promise<RecoveryStats[]> {
+  const rows = await db
     .selectFrom('recovery_campaigns')
     .select((eb) => [
       'currency',
@@ -298,10 +255,10 @@ export async function recoveryStats(db: Db, tenantId: string, range: { from: Dat
  * this row before every message, sends nothing from this moment on. Returns false for an unknown or final one.
  */
 export async function recordCampaignPaid(
-  db: Db,
+  db: DbExecutor,
   payment: { tenantId: string; campaignId: string; amount: number; paidAt: Date; via: PaidVia },
 ): Promise<boolean> {
-  const result = await recoveriesDb(db)
+  const result = await db
     .updateTable('recovery_campaigns')
     .set({ status: 'paid', paid_at: payment.paidAt, paid_via: payment.via, recovered_amount: payment.amount, next_step_at: null, updated_at: new Date() })
     .where('tenant_id', '=', payment.tenantId)

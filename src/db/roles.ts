@@ -18,6 +18,9 @@ const NO_ACCESS_TABLES = ['kysely_migration', 'kysely_migration_lock'];
  * (Re)grants `role` exactly the application privileges on every table and sequence of the current schema, as
  * the owner (`ownerDb`), after migrations. Idempotent: revokes everything first, so it also takes back
  * privileges granted by hand or by an earlier version; run it after every migration (new tables).
+ *
+ * Owns its transaction: it runs as the owner role on its own connection after migrations, and a half-applied
+ * grant set must never be left behind; nothing composes it with other writes.
  */
 export async function grantApplicationRole(ownerDb: Db, role: string): Promise<void> {
   await ownerDb.transaction().execute(async (trx) => {

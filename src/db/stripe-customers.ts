@@ -1,19 +1,7 @@
-import type { ColumnType } from 'kysely';
-import type { Db } from './connection.js';
+import type { DbExecutor } from './schema.js';
 
-export type StripeCustomerTables = {
-  stripe_customers: {
-    tenant_id: string;
-    account_id: string;
-    stripe_customer_id: string;
-    created_at: ColumnType<Date, Date | string | undefined, never>;
-  };
-};
-
-const customersDb = (db: Db) => db.withTables<StripeCustomerTables>();
-
-export async function findStripeCustomer(db: Db, tenantId: string, accountId: string): Promise<string | undefined> {
-  const row = await customersDb(db)
+export async function findStripeCustomer(db: DbExecutor, tenantId: string, accountId: string): Promise<string | undefined> {
+  const row = await db
     .selectFrom('stripe_customers')
     .select('stripe_customer_id')
     .where('tenant_id', '=', tenantId)
@@ -23,8 +11,8 @@ export async function findStripeCustomer(db: Db, tenantId: string, accountId: st
 }
 
 /** First writer wins; returns the customer id stored for the wallet (ours or a concurrent request's). */
-export async function saveStripeCustomer(db: Db, tenantId: string, accountId: string, customerId: string): Promise<string> {
-  await customersDb(db)
+export async function saveStripeCustomer(db: DbExecutor, tenantId: string, accountId: string, customerId: string): Promise<string> {
+  await db
     .insertInto('stripe_customers')
     .values({ tenant_id: tenantId, account_id: accountId, stripe_customer_id: customerId })
     .onConflict((oc) => oc.columns(['tenant_id', 'account_id']).doNothing())
@@ -33,8 +21,8 @@ export async function saveStripeCustomer(db: Db, tenantId: string, accountId: st
 }
 
 /** The wallet a Stripe customer was created for, when it is unambiguous. */
-export async function findAccountByCustomer(db: Db, tenantId: string, customerId: string): Promise<string | undefined> {
-  const rows = await customersDb(db)
+export async function findAccountByCustomer(db: DbExecutor, tenantId: string, customerId: string): Promise<string | undefined> {
+  const rows = await db
     .selectFrom('stripe_customers')
     .select('account_id')
     .where('tenant_id', '=', tenantId)
@@ -45,7 +33,7 @@ export async function findAccountByCustomer(db: Db, tenantId: string, customerId
 }
 
 /** The tenant's connected Stripe account, when it has one: Stripe calls for it carry `{ stripeAccount }`. */
-export async function findTenantStripeAccount(db: Db, tenantId: string): Promise<string | undefined> {
+export async function findTenantStripeAccount(db: DbExecutor, tenantId: string): Promise<string | undefined> {
   const row = await db.selectFrom('tenants').select('stripe_account_id').where('id', '=', tenantId).executeTakeFirst();
   return row?.stripe_account_id ?? undefined;
 }

@@ -1,53 +1,8 @@
-import { sql, type ColumnType, type RawBuilder } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { SubscriptionProjection, SubscriptionStatus } from '../../activities/subscription-types.js';
 import { STATUS_PHASE, STATUS_RANK } from '../../workflows/subscription-lifecycle.js';
-import type { Db } from './connection.js';
+import type { DbExecutor } from './schema.js';
 import { toSafeInteger } from '../money.js';
-
-type BigIntColumn = ColumnType<string, number | bigint | string, number | bigint | string>;
-type Timestamp = ColumnType<Date, Date | string, Date | string>;
-type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
-
-export type SubscriptionTables = {
-  subscriptions: {
-    tenant_id: string;
-    id: string;
-    account_id: string | null;
-    customer_id: string | null;
-    status: SubscriptionStatus;
-    price_id: string | null;
-    product_id: string | null;
-    unit_amount: BigIntColumn | null;
-    currency: string | null;
-    interval: string | null;
-    interval_count: number | null;
-    quantity: number | null;
-    current_period_start: Timestamp | null;
-    current_period_end: Timestamp | null;
-    cancel_at_period_end: boolean;
-    canceled_at: Timestamp | null;
-    /** Unix seconds of the event that set the status (migration 0015). */
-    status_at: ColumnType<string, number | undefined, number>;
-    created_at: ColumnType<Date, Date | string | undefined, never>;
-    updated_at: UpdatedAt;
-  };
-  subscription_cycles: {
-    tenant_id: string;
-    invoice_id: string;
-    subscription_id: string;
-    status: 'paid' | 'failed';
-    price_id: string | null;
-    amount_paid: BigIntColumn;
-    currency: string | null;
-    credits_granted: BigIntColumn;
-    period_start: Timestamp | null;
-    period_end: Timestamp | null;
-    created_at: ColumnType<Date, Date | string | undefined, never>;
-    updated_at: UpdatedAt;
-  };
-};
-
-const subsDb = (db: Db) => db.withTables<SubscriptionTables>();
 
 const fromUnix = (seconds: number | null): Date | null => (seconds === null ? null : new Date(seconds * 1000));
 const toUnix = (date: Date | null): number | null => (date === null ? null : Math.floor(date.getTime() / 1000));
@@ -115,7 +70,7 @@ function statusCase(column: string, table: Record<string, number>): RawBuilder<n
  * (incomplete after live, anything after canceled), an older status_at never wins, and for the same second the
  * status earlier in the lifecycle never wins (workflows/subscription-lifecycle.ts).
  */
-export async function upsertSubscription(db: Db, projection: SubscriptionProjection): Promise<void> {
+export async function upsertSubscription(db: DbExecutor, projection: SubscriptionProjection): Promise<void> {
   const values = {
     account_id: projection.accountId,
     customer_id: projection.customerId,
@@ -135,7 +90,7 @@ export async function upsertSubscription(db: Db, projection: SubscriptionProject
   };
   const phase = (column: string) => statusCase(column, STATUS_PHASE);
   const rank = (column: string) => statusCase(column, STATUS_RANK);
-  await subsDb(db)
+  await db
     .insertInto('subscriptions')
     .values({ tenant_id: projection.tenantId, id: projection.subscriptionId, ...values })
     .onConflict((oc) =>
@@ -152,16 +107,16 @@ export async function upsertSubscription(db: Db, projection: SubscriptionProject
     .execute();
 }
 
-export async function findSubscription(db: Db, tenantId: string, id: string): Promise<SubscriptionRecord | undefined> {
-  const row = await subsDb(db).selectFrom('subscriptions').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+export async function findSubscription(db: DbExecutor, tenantId: string, id: string): Promise<SubscriptionRecord | undefined> {
+  const row = await db.selectFrom('subscriptions').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
   return row ? toRecord(row) : undefined;
 }
 
 export async function listSubscriptions(
-  db: Db,
+  db: DbExecutor,
   query: { tenantId: string; accountId?: string; status?: SubscriptionStatus; limit: number },
 ): Promise<SubscriptionRecord[]> {
-  let builder = subsDb(db).selectFrom('subscriptions').selectAll().where('tenant_id', '=', query.tenantId);
+  let builder = db.selectFrom('subscriptions').selectAll().where('tenant_id', '=', query.tenantId);
   if (query.accountId !== undefined) builder = builder.where('account_id', '=', query.accountId);
   if (query.status !== undefined) builder = builder.where('status', '=', query.status);
   const rows = await builder.orderBy('created_at', 'desc').orderBy('id').limit(query.limit).execute();
@@ -169,8 +124,8 @@ export async function listSubscriptions(
 }
 
 /** Tenants that know this Stripe subscription (for invoices whose metadata names no tenant). */
-export async function findSubscriptionTenants(db: Db, subscriptionId: string): Promise<string[]> {
-  const rows = await subsDb(db).selectFrom('subscriptions').select('tenant_id').where('id', '=', subscriptionId).limit(2).execute();
+export async function findSubscriptionTenants(db: DbExecutor, subscriptionId: string): Promise<string[]> {
+  const rows = await db.selectFrom('subscriptions').select('tenant_id').where('id', '=', subscriptionId).limit(2).execute();
   return rows.map((row) => row.tenant_id);
 }
 
@@ -181,8 +136,8 @@ export interface CycleRecord {
   currency: string | null;
 }
 
-export async function findCycle(db: Db, tenantId: string, invoiceId: string): Promise<CycleRecord | undefined> {
-  const row = await subsDb(db)
+export async function findCycle(db: DbExecutor, tenantId: string, invoiceId: string): Promise<CycleRecord | undefined> {
+  const row = await db
     .selectFrom('subscription_cycles')
     .select(['invoice_id', 'status', 'credits_granted', 'currency'])
     .where('tenant_id', '=', tenantId)
@@ -203,8 +158,8 @@ export interface CycleInput {
 }
 
 /** A paid invoice is a cycle; it replaces an earlier 'failed' row for the same invoice and is never undone. */
-export async function recordPaidCycle(db: Db, cycle: CycleInput & { creditsGranted: number }): Promise<void> {
-  await subsDb(db)
+export async function recordPaidCycle(db: DbExecutor, cycle: CycleInput & { creditsGranted: number }): Promise<void> {
+  await db
     .insertInto('subscription_cycles')
     .values({
       tenant_id: cycle.tenantId,
@@ -233,8 +188,8 @@ export async function recordPaidCycle(db: Db, cycle: CycleInput & { creditsGrant
     .execute();
 }
 
-export async function recordFailedInvoice(db: Db, cycle: CycleInput): Promise<void> {
-  await subsDb(db)
+export async function recordFailedInvoice(db: DbExecutor, cycle: CycleInput): Promise<void> {
+  await db
     .insertInto('subscription_cycles')
     .values({
       tenant_id: cycle.tenantId,
@@ -259,8 +214,8 @@ export interface CycleSummary {
   lastPaidAt: string | null;
 }
 
-export async function summarizeCycles(db: Db, tenantId: string, subscriptionId: string): Promise<CycleSummary> {
-  const rows = await subsDb(db)
+export async function summarizeCycles(db: DbExecutor, tenantId: string, subscriptionId: string): Promise<CycleSummary> {
+  const rows = await db
     .selectFrom('subscription_cycles')
     .select((eb) => [
       'status',

@@ -1,25 +1,10 @@
-import type { ColumnType } from 'kysely';
 import type { Channel } from '../messaging/types.js';
-import type { Db } from './connection.js';
+import type { DbExecutor, SuppressionReason } from './schema.js';
 
-export type SuppressionReason = 'unsubscribe' | 'stop_reply' | 'hard_bounce';
+export type { SuppressionReason } from './schema.js';
 
 /** tenant_id '*' suppresses the address for every tenant (an SMS STOP reply blocks our shared sender). */
 export const ALL_TENANTS = '*';
-
-export type MessageSuppressionsTable = {
-  tenant_id: string;
-  channel: Channel;
-  address: string;
-  reason: SuppressionReason;
-  created_at: ColumnType<Date, Date | string | undefined, never>;
-};
-
-export type SuppressionTables = {
-  message_suppressions: MessageSuppressionsTable;
-};
-
-const suppressionsDb = (db: Db) => db.withTables<SuppressionTables>();
 
 /** Lower-cased, trimmed email; E.164 phone (`+` and digits, separators removed). Undefined if not a valid address. */
 export function normaliseAddress(channel: Channel, address: string): string | undefined {
@@ -37,8 +22,8 @@ function normalisedOrRaw(channel: Channel, address: string): string {
 }
 
 /** Idempotent: the first reason recorded for an address stays. */
-export async function suppress(db: Db, tenantId: string, channel: Channel, address: string, reason: SuppressionReason): Promise<void> {
-  await suppressionsDb(db)
+export async function suppress(db: DbExecutor, tenantId: string, channel: Channel, address: string, reason: SuppressionReason): Promise<void> {
+  await db
     .insertInto('message_suppressions')
     .values({ tenant_id: tenantId, channel, address: normalisedOrRaw(channel, address), reason })
     .onConflict((oc) => oc.columns(['tenant_id', 'channel', 'address']).doNothing())
@@ -46,8 +31,8 @@ export async function suppress(db: Db, tenantId: string, channel: Channel, addre
 }
 
 /** Removes a suppression (e.g. an SMS START reply lifts a STOP). Only rows with the given reason go. */
-export async function unsuppress(db: Db, tenantId: string, channel: Channel, address: string, reason: SuppressionReason): Promise<void> {
-  await suppressionsDb(db)
+export async function unsuppress(db: DbExecutor, tenantId: string, channel: Channel, address: string, reason: SuppressionReason): Promise<void> {
+  await db
     .deleteFrom('message_suppressions')
     .where('tenant_id', '=', tenantId)
     .where('channel', '=', channel)
@@ -57,8 +42,8 @@ export async function unsuppress(db: Db, tenantId: string, channel: Channel, add
 }
 
 /** True if the address is suppressed on this channel for this tenant, or for all tenants. */
-export async function isSuppressed(db: Db, tenantId: string, channel: Channel, address: string): Promise<boolean> {
-  const row = await suppressionsDb(db)
+export async function isSuppressed(db: DbExecutor, tenantId: string, channel: Channel, address: string): Promise<boolean> {
+  const row = await db
     .selectFrom('message_suppressions')
     .select('reason')
     .where('tenant_id', 'in', [tenantId, ALL_TENANTS])

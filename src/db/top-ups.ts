@@ -1,4 +1,4 @@
-import type { Db } from './connection.js';
+import type { DbExecutor } from './schema.js';
 import type { TopUpStatus } from './schema.js';
 import { toSafeInteger } from '../money.js';
 
@@ -13,7 +13,7 @@ export interface TopUpRecord {
 }
 
 export async function insertTopUp(
-  db: Db,
+  db: DbExecutor,
   topUp: { tenantId: string; id: string; accountId: string; amount: number; currency: string },
 ): Promise<void> {
   await db
@@ -30,7 +30,7 @@ export async function insertTopUp(
     .execute();
 }
 
-export async function attachCheckoutSession(db: Db, tenantId: string, id: string, sessionId: string): Promise<void> {
+export async function attachCheckoutSession(db: DbExecutor, tenantId: string, id: string, sessionId: string): Promise<void> {
   await db
     .updateTable('top_ups')
     .set({ checkout_session_id: sessionId, updated_at: new Date() })
@@ -43,7 +43,7 @@ const TERMINAL: TopUpStatus[] = ['credited', 'expired', 'failed'];
 
 /** Terminal statuses never change again, so a late or replayed activity cannot regress a top-up. */
 export async function setTopUpStatus(
-  db: Db,
+  db: DbExecutor,
   update: { tenantId: string; id: string; status: TopUpStatus; creditedAmount?: number },
 ): Promise<void> {
   await db
@@ -59,7 +59,7 @@ export async function setTopUpStatus(
     .execute();
 }
 
-export async function findTopUp(db: Db, tenantId: string, id: string): Promise<TopUpRecord | undefined> {
+export async function findTopUp(db: DbExecutor, tenantId: string, id: string): Promise<TopUpRecord | undefined> {
   const row = await db
     .selectFrom('top_ups')
     .selectAll()

@@ -1,4 +1,4 @@
-import { sql, type ColumnType, type Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type {
   NewTransaction,
   TransactionCheckoutSession,
@@ -6,64 +6,10 @@ import type {
   TransactionPaymentOutcome,
   TransactionPaymentRecord,
   TransactionRecord,
-  TransactionStatus,
 } from '../../activities/transaction-types.js';
 import { toSafeInteger } from '../money.js';
-import type { Db } from './connection.js';
-
-type BigIntColumn = ColumnType<string, number | bigint | string, number | bigint | string>;
-type NullableBigInt = ColumnType<string | null, number | bigint | string | null | undefined, number | bigint | string | null>;
-type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
-type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
-type Json<T> = ColumnType<T, string | undefined, string>;
-
-/** Tables of migration 0010 (kept here rather than in schema.ts; `db.withTables` adds them to the Db type). */
-export type TransactionTables = {
-  transactions: {
-    tenant_id: string;
-    ref: string;
-    amount: BigIntColumn;
-    currency: string;
-    status: ColumnType<TransactionStatus, TransactionStatus | undefined, TransactionStatus>;
-    customer_email: string | null;
-    customer_phone: string | null;
-    metadata: Json<Record<string, string>>;
-    product_id: string | null;
-    price_id: string | null;
-    payment_link_id: string | null;
-    payment_link_url: string | null;
-    payment_link_active: boolean | null;
-    paid_payment_intent_id: string | null;
-    paid_amount: NullableBigInt;
-    paid_at: Date | null;
-    created_at: CreatedAt;
-    updated_at: UpdatedAt;
-  };
-  transaction_checkout_sessions: {
-    tenant_id: string;
-    session_id: string;
-    transaction_ref: string;
-    seq: number;
-    url: string | null;
-    payment_intent_id: string | null;
-    expires_at: Date;
-    created_at: CreatedAt;
-  };
-  transaction_payments: {
-    tenant_id: string;
-    payment_intent_id: string;
-    transaction_ref: string;
-    checkout_session_id: string | null;
-    status: 'succeeded' | 'failed';
-    amount: BigIntColumn;
-    currency: string;
-    failure_message: string | null;
-    created_at: CreatedAt;
-    updated_at: UpdatedAt;
-  };
-};
-
-const txnDb = (db: Db) => db.withTables<TransactionTables>();
+import { inTransaction } from './atomic.js';
+import type { DbExecutor, TransactionTables } from './schema.js';
 
 function toRecord(row: Selectable<TransactionTables['transactions']>): TransactionRecord {
   return {
@@ -86,8 +32,8 @@ function toRecord(row: Selectable<TransactionTables['transactions']>): Transacti
   };
 }
 
-export async function findTransaction(db: Db, tenantId: string, ref: string): Promise<TransactionRecord | undefined> {
-  const row = await txnDb(db).selectFrom('transactions').selectAll().where('tenant_id', '=', tenantId).where('ref', '=', ref).executeTakeFirst();
+export async function findTransaction(db: DbExecutor, tenantId: string, ref: string): Promise<TransactionRecord | undefined> {
+  const row = await db.selectFrom('transactions').selectAll().where('tenant_id', '=', tenantId).where('ref', '=', ref).executeTakeFirst();
   return row ? toRecord(row) : undefined;
 }
 
@@ -97,8 +43,8 @@ export type EnsureTransactionResult = { outcome: 'created' | 'existing'; transac
  * Creates the transaction once per (tenant, ref). A repeat with the same amount and currency returns it (contact
  * details fill in what was missing); another amount or currency is a `mismatch`: the reference is taken.
  */
-export async function ensureTransaction(db: Db, input: NewTransaction): Promise<EnsureTransactionResult> {
-  const inserted = await txnDb(db)
+export async function ensureTransaction(db: DbExecutor, input: NewTransaction): Promise<EnsureTransactionResult> {
+  const inserted = await db
     .insertInto('transactions')
     .values({
       tenant_id: input.tenantId,
@@ -116,7 +62,7 @@ export async function ensureTransaction(db: Db, input: NewTransaction): Promise<
   const existing = (await findTransaction(db, input.tenantId, input.ref))!;
   if (existing.amount !== input.amount || existing.currency !== input.currency) return { outcome: 'mismatch', transaction: existing };
   if ((!existing.customerEmail && input.customerEmail) || (!existing.customerPhone && input.customerPhone)) {
-    const updated = await txnDb(db)
+    const updated = await db
       .updateTable('transactions')
       .set({
         customer_email: sql`coalesce(customer_email, ${input.customerEmail ?? null})`,
@@ -134,12 +80,12 @@ export async function ensureTransaction(db: Db, input: NewTransaction): Promise<
 
 /** The first stored link wins: a concurrent creator gets the stored one back. */
 export async function attachTransactionPaymentLink(
-  db: Db,
+  db: DbExecutor,
   tenantId: string,
   ref: string,
   link: { id: string; url: string; productId: string; priceId: string },
 ): Promise<TransactionRecord> {
-  await txnDb(db)
+  await db
     .updateTable('transactions')
     .set({ payment_link_id: link.id, payment_link_url: link.url, product_id: link.productId, price_id: link.priceId, payment_link_active: true, updated_at: new Date() })
     .where('tenant_id', '=', tenantId)
@@ -149,8 +95,8 @@ export async function attachTransactionPaymentLink(
   return (await findTransaction(db, tenantId, ref))!;
 }
 
-export async function setTransactionPaymentLinkActive(db: Db, tenantId: string, ref: string, active: boolean): Promise<void> {
-  await txnDb(db)
+export async function setTransactionPaymentLinkActive(db: DbExecutor, tenantId: string, ref: string, active: boolean): Promise<void> {
+  await db
     .updateTable('transactions')
     .set({ payment_link_active: active, updated_at: new Date() })
     .where('tenant_id', '=', tenantId)
@@ -170,8 +116,8 @@ function toSession(row: Selectable<TransactionTables['transaction_checkout_sessi
 }
 
 /** The newest session of the transaction, open or not. */
-export async function latestCheckoutSession(db: Db, tenantId: string, ref: string): Promise<TransactionCheckoutSession | undefined> {
-  const row = await txnDb(db)
+export async function latestCheckoutSession(db: DbExecutor, tenantId: string, ref: string): Promise<TransactionCheckoutSession | undefined> {
+  const row = await db
     .selectFrom('transaction_checkout_sessions')
     .selectAll()
     .where('tenant_id', '=', tenantId)
@@ -182,8 +128,8 @@ export async function latestCheckoutSession(db: Db, tenantId: string, ref: strin
   return row ? toSession(row) : undefined;
 }
 
-export async function findCheckoutSession(db: Db, tenantId: string, sessionId: string): Promise<TransactionCheckoutSession | undefined> {
-  const row = await txnDb(db)
+export async function findCheckoutSession(db: DbExecutor, tenantId: string, sessionId: string): Promise<TransactionCheckoutSession | undefined> {
+  const row = await db
     .selectFrom('transaction_checkout_sessions')
     .selectAll()
     .where('tenant_id', '=', tenantId)
@@ -192,8 +138,8 @@ export async function findCheckoutSession(db: Db, tenantId: string, sessionId: s
   return row ? toSession(row) : undefined;
 }
 
-export async function listCheckoutSessionIds(db: Db, tenantId: string, ref: string): Promise<string[]> {
-  const rows = await txnDb(db)
+export async function listCheckoutSessionIds(db: DbExecutor, tenantId: string, ref: string): Promise<string[]> {
+  const rows = await db
     .selectFrom('transaction_checkout_sessions')
     .select('session_id')
     .where('tenant_id', '=', tenantId)
@@ -204,8 +150,8 @@ export async function listCheckoutSessionIds(db: Db, tenantId: string, ref: stri
 }
 
 /** Stores a created session under its sequence number; the row already there (a retry) wins. */
-export async function insertCheckoutSession(db: Db, tenantId: string, session: TransactionCheckoutSession): Promise<TransactionCheckoutSession> {
-  await txnDb(db)
+export async function insertCheckoutSession(db: DbExecutor, tenantId: string, session: TransactionCheckoutSession): Promise<TransactionCheckoutSession> {
+  await db
     .insertInto('transaction_checkout_sessions')
     .values({
       tenant_id: tenantId,
@@ -218,7 +164,7 @@ export async function insertCheckoutSession(db: Db, tenantId: string, session: T
     })
     .onConflict((oc) => oc.doNothing())
     .execute();
-  const row = await txnDb(db)
+  const row = await db
     .selectFrom('transaction_checkout_sessions')
     .selectAll()
     .where('tenant_id', '=', tenantId)
@@ -228,8 +174,8 @@ export async function insertCheckoutSession(db: Db, tenantId: string, session: T
   return toSession(row);
 }
 
-export async function listTransactionPayments(db: Db, tenantId: string, ref: string): Promise<TransactionPaymentRecord[]> {
-  const rows = await txnDb(db)
+export async function listTransactionPayments(db: DbExecutor, tenantId: string, ref: string): Promise<TransactionPaymentRecord[]> {
+  const rows = await db
     .selectFrom('transaction_payments')
     .selectAll()
     .where('tenant_id', '=', tenantId)
@@ -251,50 +197,48 @@ export async function listTransactionPayments(db: Db, tenantId: string, ref: str
  * Records one payment event. Each PaymentIntent has one row (a failed one may later succeed); the transaction is
  * settled by its first succeeded PaymentIntent, under a row lock, so every later one is `excess`.
  */
-export async function recordTransactionPayment(db: Db, tenantId: string, ref: string, event: TransactionPaymentEvent): Promise<TransactionPaymentOutcome> {
-  return txnDb(db)
-    .transaction()
-    .execute(async (trx) => {
-      const txn = await trx.selectFrom('transactions').selectAll().where('tenant_id', '=', tenantId).where('ref', '=', ref).forUpdate().executeTakeFirst();
-      if (!txn) return 'unknown';
-      const previous = await trx
-        .selectFrom('transaction_payments')
-        .select(['status', 'transaction_ref'])
+export async function recordTransactionPayment(db: DbExecutor, tenantId: string, ref: string, event: TransactionPaymentEvent): Promise<TransactionPaymentOutcome> {
+  return inTransaction(db, async (trx) => {
+    const txn = await trx.selectFrom('transactions').selectAll().where('tenant_id', '=', tenantId).where('ref', '=', ref).forUpdate().executeTakeFirst();
+    if (!txn) return 'unknown';
+    const previous = await trx
+      .selectFrom('transaction_payments')
+      .select(['status', 'transaction_ref'])
+      .where('tenant_id', '=', tenantId)
+      .where('payment_intent_id', '=', event.paymentIntentId)
+      .executeTakeFirst();
+    // Already succeeded, or a repeated failure: nothing new happened to the money.
+    if (previous && (previous.status === 'succeeded' || event.status === 'failed')) return 'duplicate';
+    if (previous) {
+      await trx
+        .updateTable('transaction_payments')
+        .set({ status: 'succeeded', amount: event.amount, currency: event.currency.toLowerCase(), failure_message: null, updated_at: new Date() })
         .where('tenant_id', '=', tenantId)
         .where('payment_intent_id', '=', event.paymentIntentId)
-        .executeTakeFirst();
-      // Already succeeded, or a repeated failure: nothing new happened to the money.
-      if (previous && (previous.status === 'succeeded' || event.status === 'failed')) return 'duplicate';
-      if (previous) {
-        await trx
-          .updateTable('transaction_payments')
-          .set({ status: 'succeeded', amount: event.amount, currency: event.currency.toLowerCase(), failure_message: null, updated_at: new Date() })
-          .where('tenant_id', '=', tenantId)
-          .where('payment_intent_id', '=', event.paymentIntentId)
-          .execute();
-      } else {
-        await trx
-          .insertInto('transaction_payments')
-          .values({
-            tenant_id: tenantId,
-            payment_intent_id: event.paymentIntentId,
-            transaction_ref: ref,
-            checkout_session_id: event.checkoutSessionId ?? null,
-            status: event.status,
-            amount: event.amount,
-            currency: event.currency.toLowerCase(),
-            failure_message: event.failureMessage ?? null,
-          })
-          .execute();
-      }
-      if (event.status === 'failed') return 'failed';
-      if (txn.status !== 'open') return 'excess';
-      await trx
-        .updateTable('transactions')
-        .set({ status: 'paid', paid_payment_intent_id: event.paymentIntentId, paid_amount: event.amount, paid_at: new Date(), updated_at: new Date() })
-        .where('tenant_id', '=', tenantId)
-        .where('ref', '=', ref)
         .execute();
-      return 'settled';
-    });
+    } else {
+      await trx
+        .insertInto('transaction_payments')
+        .values({
+          tenant_id: tenantId,
+          payment_intent_id: event.paymentIntentId,
+          transaction_ref: ref,
+          checkout_session_id: event.checkoutSessionId ?? null,
+          status: event.status,
+          amount: event.amount,
+          currency: event.currency.toLowerCase(),
+          failure_message: event.failureMessage ?? null,
+        })
+        .execute();
+    }
+    if (event.status === 'failed') return 'failed';
+    if (txn.status !== 'open') return 'excess';
+    await trx
+      .updateTable('transactions')
+      .set({ status: 'paid', paid_payment_intent_id: event.paymentIntentId, paid_amount: event.amount, paid_at: new Date(), updated_at: new Date() })
+      .where('tenant_id', '=', tenantId)
+      .where('ref', '=', ref)
+      .execute();
+    return 'settled';
+  });
 }

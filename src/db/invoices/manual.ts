@@ -1,0 +1,73 @@
+import type { DbExecutor } from '../schema.js';
+import { inTransaction } from '../atomic.js';
+import type { InvoiceLine } from './rows.js';
+import { findInvoiceRecord } from './queries.js';
+
+export interface NewManualInvoice {
+  tenantId: string;
+  id: string;
+  clientId: string;
+  currency: string;
+  dueAt: Date | null;
+  memo: string | null;
+  lines: InvoiceLine[];
+}
+
+/** Idempotent per id (an Idempotency-Key maps to one id): a replay returns the stored invoice with created=false. */
+export async function insertManualInvoice(db: DbExecutor, invoice: NewManualInvoice): Promise<{ created: boolean }> {
+  const amountDue = invoice.lines.reduce((sum, line) => sum + line.amount, 0);
+  return inTransaction(db, async (trx) => {
+    const inserted = await trx
+      .insertInto('invoices')
+      .values({
+        tenant_id: invoice.tenantId,
+        id: invoice.id,
+        source: 'manual',
+        client_id: invoice.clientId,
+        status: 'pending',
+        amount_due: amountDue,
+        currency: invoice.currency,
+        due_at: invoice.dueAt,
+        memo: invoice.memo,
+        // Millisecond precision, so list cursors (a JS Date) compare exactly.
+        created_at: new Date(),
+      })
+      .onConflict((oc) => oc.columns(['tenant_id', 'id']).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!inserted) return { created: false };
+    await trx
+      .insertInto('invoice_line_items')
+      .values(
+        invoice.lines.map((line, position) => ({
+          tenant_id: invoice.tenantId,
+          invoice_id: invoice.id,
+          position,
+          description: line.description,
+          quantity: line.quantity,
+          unit_amount: line.unitAmount,
+          amount: line.amount,
+        })),
+      )
+      .execute();
+    return { created: true };
+  });
+}
+
+/** Manual invoices only; a paid one cannot be voided. Returns the row as it now is. */
+export async function voidManualInvoice(db: DbExecutor, tenantId: string, id: string): Promise<{ outcome: 'voided' | 'already_voided' | 'paid' | 'not_manual' | 'unknown' }> {
+  const updated = await db
+    .updateTable('invoices')
+    .set({ status: 'cancelled', overdue: false, overdue_reason: null, updated_at: new Date() })
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .where('source', '=', 'manual')
+    .where('status', 'not in', ['paid', 'cancelled'])
+    .returning('id')
+    .executeTakeFirst();
+  if (updated) return { outcome: 'voided' };
+  const row = await findInvoiceRecord(db, tenantId, id);
+  if (!row) return { outcome: 'unknown' };
+  if (row.source !== 'manual') return { outcome: 'not_manual' };
+  return { outcome: row.status === 'paid' ? 'paid' : 'already_voided' };
+}
