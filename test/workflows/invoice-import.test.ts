@@ -3,7 +3,8 @@ import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import type { InvoiceImportActivities } from '../../activities/invoice-import.js';
 import type { InvoiceImportPageInput } from '../../activities/invoice-import-types.js';
-import { invoiceImportProgressQuery, invoiceImportWorkflow } from '../../workflows/invoice-import.js';
+import { invoiceImportProgressQuery } from '../../workflows/invoice-import/messages.js';
+import { invoiceImportWorkflow } from '../../workflows/invoice-import/workflow.js';
 import { timeSkippingSuite, workflowBundleOption } from '../helpers/temporal.js';
 
 const suite = timeSkippingSuite('invoice-import');

@@ -9,9 +9,9 @@ import {
   INVOICE_PAID_ERROR,
   invoiceEventSignal,
   invoiceStateQuery,
-  invoiceWorkflow,
   type InvoiceState,
-} from '../../workflows/invoice.js';
+} from '../../workflows/invoice/messages.js';
+import { invoiceWorkflow } from '../../workflows/invoice/workflow.js';
 import type { RecoveryHookActivities } from '../../activities/recovery-hooks.js';
 import { manualInvoiceRecord } from '../helpers/invoice-records.js';
 import { fakeRecoveryHooks } from '../helpers/recovery-hook-fakes.js';

@@ -8,9 +8,9 @@ import {
   openRecoveryCheckoutUpdate,
   orderStateQuery,
   orderStripeEventSignal,
-  orderWorkflow,
   refundUpdate,
-} from '../../workflows/order.js';
+} from '../../workflows/order/messages.js';
+import { orderWorkflow } from '../../workflows/order/workflow.js';
 import type { RecoveryHookActivities } from '../../activities/recovery-hooks.js';
 import { fakeRecoveryHooks } from '../helpers/recovery-hook-fakes.js';
 import { recordHistory, timeSkippingSuite } from '../helpers/temporal.js';

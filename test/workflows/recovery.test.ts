@@ -13,11 +13,11 @@ import {
   paymentReceivedSignal,
   pauseRecoveryUpdate,
   recoveryStateQuery,
-  recoveryWorkflow,
   resumeRecoveryUpdate,
   sendNowRecoveryUpdate,
   snoozeRecoveryUpdate,
-} from '../../workflows/recovery.js';
+} from '../../workflows/recovery/messages.js';
+import { recoveryWorkflow } from '../../workflows/recovery/workflow.js';
 import { recordHistory, timeSkippingEnvironment, workflowBundleOption } from '../helpers/temporal.js';
 
 const HOUR = 3_600_000;

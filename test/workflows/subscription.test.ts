@@ -6,8 +6,8 @@ import {
   cancelSubscriptionUpdate,
   subscriptionEventSignal,
   subscriptionStateQuery,
-  subscriptionWorkflow,
-} from '../../workflows/subscription.js';
+} from '../../workflows/subscription/messages.js';
+import { subscriptionWorkflow } from '../../workflows/subscription/workflow.js';
 import type { RecoveryHookActivities } from '../../activities/recovery-hooks.js';
 import { fakeRecoveryHooks } from '../helpers/recovery-hook-fakes.js';
 import { recordHistory, timeSkippingSuite } from '../helpers/temporal.js';

@@ -3,6 +3,9 @@ import type { RetrySchedule } from '../../src/domain/retry/schedule.js';
 
 export const PARKED_EVENTS_WORKFLOW_TYPE = 'parkedEventsWorkflow';
 
+/** Events of the platform account itself (an invoice naming no tenant) are held under this key. */
+export { PLATFORM_ACCOUNT } from '../../src/domain/stripe-events/accounts.js';
+
 /** Why an event could not be routed yet. */
 export type ParkReason = 'unlinked_account' | 'invoice_without_tenant';
 

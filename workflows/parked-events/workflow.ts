@@ -3,6 +3,7 @@ import type { createParkedEventActivities } from '../../activities/parked-events
 import { AttentionReasonKey, NeedsAttentionKey, StatusKey } from '../../src/domain/search-attributes.js';
 import { activityOptions } from '../activity-options.js';
 import {
+  PLATFORM_ACCOUNT,
   accountLinkedSignal,
   parkedEventsStateQuery,
   parkEventSignal,
@@ -14,6 +15,8 @@ import {
 import { attentionReason, hold } from './rules.js';
 
 type ParkedEventActivities = ReturnType<typeof createParkedEventActivities>;
+
+const LINK_CHECK_INTERVAL = '1 hour';
 
 /**
  * Holds Stripe events that cannot be routed yet (an account not linked to a tenant, a platform invoice naming no
@@ -53,7 +56,11 @@ export async function parkedEventsWorkflow(input: ParkedEventsInput): Promise<Pa
   setHandler(parkedEventsStateQuery, () => state);
   showAttention();
 
-  await condition(() => linked || workflowInfo().continueAsNewSuggested);
+  // The link signal is sent best-effort by the Connect callback; an hourly look at the database backs it up.
+  while (!linked && !workflowInfo().continueAsNewSuggested) {
+    const signalled = await condition(() => linked || workflowInfo().continueAsNewSuggested, LINK_CHECK_INTERVAL);
+    if (!signalled && input.account !== PLATFORM_ACCOUNT && (await acts.findAccountTenant({ account: input.account })) !== null) linked = true;
+  }
   if (!linked) {
     await condition(allHandlersFinished);
     return continueAsNew<typeof parkedEventsWorkflow>({ account: input.account, retry: input.retry, held: state.held, dropped: state.dropped });

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { TopUpActivities } from '../../activities/topup.js';
 import type { CheckoutSessionEvent } from '../../activities/topup-types.js';
-import { checkoutSessionEventSignal, createCheckoutSessionUpdate, topUpStateQuery, topUpWorkflow } from '../../workflows/topup.js';
+import {
+  checkoutSessionEventSignal,
+  createCheckoutSessionUpdate,
+  topUpStateQuery,
+} from '../../workflows/top-up/messages.js';
+import { topUpWorkflow } from '../../workflows/top-up/workflow.js';
 import { timeSkippingSuite } from '../helpers/temporal.js';
 
 /** Records every activity call; the ledger's "exactly once" is simulated by the set of credited sessions. */

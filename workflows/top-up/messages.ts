@@ -1,0 +1,42 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { CheckoutSessionEvent, CheckoutSessionSummary, TopUpStatus } from '../../activities/topup-types.js';
+import type { RetrySchedule } from '../activity-options.js';
+import type { EventLogEntry } from '../shared/event-inbox.js';
+
+export const TOP_UP_WORKFLOW_TYPE = 'topUpWorkflow';
+
+export interface TopUpInput {
+  tenantId: string;
+  topUpId: string;
+  /** Present when started by the REST call; absent when a late webhook restarts a closed top-up. */
+  accountId?: string;
+  retry: RetrySchedule;
+}
+
+export interface CreateCheckoutRequest {
+  accountId: string;
+  amount: number;
+  currency: string;
+  successUrl: string;
+  cancelUrl: string;
+}
+
+export interface TopUpState {
+  tenantId: string;
+  topUpId: string;
+  accountId?: string;
+  status: TopUpStatus;
+  amount?: number;
+  currency?: string;
+  checkoutSession?: CheckoutSessionSummary;
+  creditedAmount?: number;
+  /** Event ids already applied, so redeliveries change nothing. */
+  seenEventIds: string[];
+  eventLog: EventLogEntry[];
+}
+
+export type TopUpWorkflow = (input: TopUpInput) => Promise<TopUpState>;
+
+export const createCheckoutSessionUpdate = defineUpdate<CheckoutSessionSummary, [CreateCheckoutRequest]>('createCheckoutSession');
+export const checkoutSessionEventSignal = defineSignal<[CheckoutSessionEvent]>('checkoutSessionEvent');
+export const topUpStateQuery = defineQuery<TopUpState>('state');

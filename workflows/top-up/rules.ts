@@ -1,0 +1,42 @@
+import type { CheckoutSessionEvent, TopUpStatus } from '../../activities/topup-types.js';
+import type { CreateCheckoutRequest, TopUpState } from './messages.js';
+
+/** Checkout Sessions expire after 24 h; Stripe's expired event may lag, so we reconcile a little later. */
+const CHECKOUT_WAIT_MS = 25 * 60 * 60 * 1000;
+/** Delayed payment methods (bank debits) can take days to settle after checkout completes. */
+const ASYNC_PAYMENT_WAIT_MS = 14 * 24 * 60 * 60 * 1000;
+
+const TERMINAL: ReadonlySet<TopUpStatus> = new Set(['credited', 'expired', 'failed']);
+
+export const isTerminal = (status: TopUpStatus): boolean => TERMINAL.has(status);
+
+/** How long to wait for the next event before asking Stripe. */
+export const eventWaitMs = (status: TopUpStatus): number => (status === 'processing' ? ASYNC_PAYMENT_WAIT_MS : CHECKOUT_WAIT_MS);
+
+/** Why a Checkout Session may not be created now, or undefined. */
+export function checkoutRequestRejection(state: Pick<TopUpState, 'status' | 'amount' | 'currency'>, request: CreateCheckoutRequest): string | undefined {
+  if (isTerminal(state.status)) return `top-up is already ${state.status}`;
+  if (state.amount !== undefined && (state.amount !== request.amount || state.currency !== request.currency)) {
+    return 'top-up was already created with a different amount or currency';
+  }
+  return undefined;
+}
+
+export type TopUpStep = 'credit' | 'await_async_payment' | 'failed' | 'expired';
+
+/** What a Checkout Session event does to a top-up that is not final yet. */
+export function stepFor(event: Pick<CheckoutSessionEvent, 'type' | 'paymentStatus'>): TopUpStep {
+  switch (event.type) {
+    case 'checkout.session.completed':
+      return event.paymentStatus === 'paid' || event.paymentStatus === 'no_payment_required' ? 'credit' : 'await_async_payment';
+    case 'checkout.session.async_payment_succeeded':
+      return 'credit';
+    case 'checkout.session.async_payment_failed':
+      return 'failed';
+    case 'checkout.session.expired':
+      return 'expired';
+  }
+}
+
+/** No event came in time and Stripe does not say paid: a top-up waiting on an async payment failed, others expired. */
+export const unpaidEnding = (status: TopUpStatus): 'expired' | 'failed' => (status === 'processing' ? 'failed' : 'expired');

@@ -1,0 +1,171 @@
+import { allHandlersFinished, condition, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { TopUpActivities } from '../../activities/topup.js';
+import type { CheckoutSessionEvent, CheckoutSessionSummary, TopUpStatus } from '../../activities/topup-types.js';
+import { activityOptions } from '../activity-options.js';
+import { CustomerIdKey, StatusKey, TenantIdKey } from '../search-attributes.js';
+import { EventInbox } from '../shared/event-inbox.js';
+import { rejectedEventOutcome } from '../shared/rejected-event.js';
+import {
+  checkoutSessionEventSignal,
+  createCheckoutSessionUpdate,
+  topUpStateQuery,
+  type CreateCheckoutRequest,
+  type TopUpInput,
+  type TopUpState,
+} from './messages.js';
+import { checkoutRequestRejection, eventWaitMs, isTerminal, stepFor, unpaidEnding } from './rules.js';
+
+/** An event an activity refuses for good (non-retryable) is logged as rejected; before, it failed the workflow. */
+export const TOPUP_REJECTED_INPUT_PATCH = 'topup-rejected-input';
+
+/** A top-up's state and what changes it; the workflow function wires it to messages and runs the loop. */
+class TopUp {
+  readonly inbox: EventInbox<CheckoutSessionEvent>;
+  private sessionCreation: Promise<CheckoutSessionSummary> | undefined;
+
+  constructor(
+    readonly state: TopUpState,
+    private readonly acts: TopUpActivities,
+  ) {
+    // Top-ups have always kept every seen id (a top-up sees a handful of events).
+    this.inbox = new EventInbox(state, { seen: Infinity, log: 100 });
+  }
+
+  /** One Checkout Session per top-up: a repeated request gets the first one's answer. */
+  createCheckoutSession(request: CreateCheckoutRequest): Promise<CheckoutSessionSummary> {
+    this.sessionCreation ??= (async () => {
+      const { state, acts } = this;
+      state.accountId = request.accountId;
+      state.amount = request.amount;
+      state.currency = request.currency;
+      await acts.recordTopUpCreated({ tenantId: state.tenantId, topUpId: state.topUpId, ...request });
+      const session = await acts.createCheckoutSession({ tenantId: state.tenantId, topUpId: state.topUpId, ...request });
+      state.checkoutSession = session;
+      this.setStatus(state.status);
+      return session;
+    })();
+    return this.sessionCreation;
+  }
+
+  setStatus(status: TopUpStatus): void {
+    const { state } = this;
+    state.status = status;
+    upsertSearchAttributes([
+      { key: TenantIdKey, value: state.tenantId },
+      { key: StatusKey, value: status },
+      ...(state.accountId ? [{ key: CustomerIdKey, value: state.accountId }] : []),
+    ]);
+  }
+
+  private async credit(event: CheckoutSessionEvent): Promise<string> {
+    const { state } = this;
+    const result = await this.acts.creditTopUp({
+      tenantId: state.tenantId,
+      topUpId: state.topUpId,
+      checkoutSessionId: event.sessionId,
+      amount: event.amountTotal,
+      currency: event.currency,
+    });
+    if (result.outcome === 'unknown_top_up') return 'ignored: no such top-up';
+    state.accountId = result.accountId;
+    state.creditedAmount = event.amountTotal;
+    this.setStatus('credited');
+    return result.outcome;
+  }
+
+  private async finish(status: 'expired' | 'failed'): Promise<void> {
+    await this.acts.recordTopUpStatus({ tenantId: this.state.tenantId, topUpId: this.state.topUpId, status });
+    this.setStatus(status);
+  }
+
+  async apply(event: CheckoutSessionEvent): Promise<string> {
+    if (isTerminal(this.state.status)) return `ignored: already ${this.state.status}`;
+    switch (stepFor(event)) {
+      case 'credit':
+        return this.credit(event);
+      case 'await_async_payment':
+        await this.acts.recordTopUpStatus({ tenantId: this.state.tenantId, topUpId: this.state.topUpId, status: 'processing' });
+        this.setStatus('processing');
+        return 'awaiting async payment';
+      case 'failed':
+        await this.finish('failed');
+        return 'failed';
+      case 'expired':
+        await this.finish('expired');
+        return 'expired';
+    }
+  }
+
+  /** No event arrived in time: ask Stripe directly rather than assume. */
+  async reconcile(): Promise<void> {
+    const sessionId = this.state.checkoutSession?.id;
+    const snapshot = sessionId ? await this.acts.retrieveCheckoutSession({ tenantId: this.state.tenantId, sessionId }) : undefined;
+    if (snapshot && snapshot.paymentStatus === 'paid') {
+      await this.credit({ ...snapshot, eventId: `reconcile:${snapshot.sessionId}`, type: 'checkout.session.completed' });
+      return;
+    }
+    await this.finish(unpaidEnding(this.state.status));
+  }
+}
+
+export async function topUpWorkflow(input: TopUpInput): Promise<TopUpState> {
+  const acts = proxyActivities<TopUpActivities>(activityOptions(input.retry));
+  const topUp = new TopUp(
+    { tenantId: input.tenantId, topUpId: input.topUpId, accountId: input.accountId, status: 'pending', seenEventIds: [], eventLog: [] },
+    acts,
+  );
+  const { state, inbox } = topUp;
+
+  setHandler(topUpStateQuery, () => state);
+  setHandler(checkoutSessionEventSignal, (event) => {
+    if (!inbox.offer(event)) log.info('duplicate Stripe event ignored', { eventId: event.eventId });
+  });
+  setHandler(createCheckoutSessionUpdate, async (request) => topUp.createCheckoutSession(request), {
+    validator: (request) => {
+      const rejection = checkoutRequestRejection(state, request);
+      if (rejection) throw new Error(rejection);
+    },
+  });
+
+  if (input.accountId === undefined) {
+    const known = await acts.loadTopUp({ tenantId: input.tenantId, topUpId: input.topUpId });
+    if (!known) {
+      // Only top-ups created through our API may credit anything; a stray session is logged and dropped.
+      await condition(() => inbox.hasPending);
+      inbox.dismissPending((event) => ({ eventId: event.eventId, type: event.type, outcome: 'ignored: unknown top-up' }), { bounded: false });
+      await condition(allHandlersFinished);
+      return state;
+    }
+    state.accountId = known.accountId;
+    state.amount = known.amount;
+    state.currency = known.currency;
+    state.status = known.status;
+    state.creditedAmount = known.creditedAmount ?? undefined;
+    if (known.checkoutSessionId) state.checkoutSession = { id: known.checkoutSessionId, url: null, expiresAt: null };
+  }
+  topUp.setStatus(state.status);
+
+  while (!isTerminal(state.status)) {
+    const gotEvent = await condition(() => inbox.hasPending, eventWaitMs(state.status));
+    if (!gotEvent) {
+      await topUp.reconcile();
+      break;
+    }
+    // Inline, not a helper: an extra async layer here would shift the order of commands against update handlers.
+    for (let event = inbox.take(); event; event = inbox.take()) {
+      let outcome: string;
+      try {
+        outcome = await topUp.apply(event);
+      } catch (error) {
+        outcome = rejectedEventOutcome(error, TOPUP_REJECTED_INPUT_PATCH, 'top-up event rejected', { eventId: event.eventId, type: event.type });
+      }
+      inbox.log({ eventId: event.eventId, type: event.type, outcome });
+    }
+    if (workflowInfo().continueAsNewSuggested) log.warn('top-up history is unexpectedly large');
+  }
+
+  // Events queued in the same task as the terminal one are logged but cannot change a terminal state.
+  inbox.dismissPending((event) => ({ eventId: event.eventId, type: event.type, outcome: `ignored: already ${state.status}` }), { bounded: false });
+  await condition(allHandlersFinished);
+  return state;
+}
