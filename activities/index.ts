@@ -1,4 +1,6 @@
 import type { Client } from '@temporalio/client';
+import type { RetrySchedule } from '../src/domain/retry/schedule.js';
+import type { Logger } from '../src/logger.js';
 import { createBillingSessionActivities } from './billing-session.js';
 import { createEventSweepActivities } from './event-sweep.js';
 import { createExcessPaymentActivities } from './excess-payments.js';
@@ -6,6 +8,7 @@ import { classifyActivityFailures } from './failures.js';
 import { createInvoiceActivities } from './invoice.js';
 import { createInvoiceImportActivities } from './invoice-import.js';
 import { createOrderActivities } from './order.js';
+import { createParkedEventActivities } from './parked-events.js';
 import { createRecoveryActivities, type RecoveryMessenger } from './recovery.js';
 import { createRecoveryHookActivities } from './recovery-hooks.js';
 import { createSubscriptionActivities } from './subscription.js';
@@ -21,6 +24,9 @@ export type ActivityDeps = TopUpActivityDeps & {
   publicBaseUrl?: string;
   /** FRONTEND_BASE_URL: the frontend's payment result pages, when the tenant has set none of its own. */
   frontendBaseUrl?: string;
+  /** ACTIVITY_RETRY_BACKOFF, for workflows that activities start (events replayed or found by the sweep). */
+  retry?: RetrySchedule;
+  log?: Logger;
 };
 
 /**
@@ -41,6 +47,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createExcessPaymentActivities(deps),
     ...createBillingSessionActivities(deps),
     ...createEventSweepActivities(deps),
+    ...createParkedEventActivities(deps),
   });
 }
 

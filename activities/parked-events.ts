@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import Stripe from 'stripe';
 import type { Db } from '../src/db/connection.js';
 import { PLATFORM_ACCOUNT } from '../src/db/event-cursors.js';
+import { findTenantByStripeAccount } from '../src/db/tenants.js';
 import type { RetrySchedule } from '../src/domain/retry/schedule.js';
 import type { Logger } from '../src/logger.js';
 // Held events are replayed exactly as the webhook would have routed them.
@@ -21,6 +22,11 @@ const silentLog = { debug() {}, info() {}, warn() {}, error() {} } as unknown as
 
 export function createParkedEventActivities(deps: ParkedEventDeps) {
   return {
+    /** The tenant a connected account belongs to now, if any (the holding workflow's check when no link signal came). */
+    async findAccountTenant({ account }: { account: string }): Promise<string | null> {
+      return (await findTenantByStripeAccount(deps.db, account)) ?? null;
+    },
+
     /** Reads each held event from Stripe (in the pinned API version) and routes it through the webhook handler map. */
     async replayParkedEvents({ account, eventIds }: { account: string; eventIds: string[] }): Promise<ReplaySummary> {
       if (!deps.temporal || !deps.retry) throw new Error('replayParkedEvents needs the Temporal client and the retry schedule');

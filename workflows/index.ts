@@ -9,3 +9,4 @@ export { transactionWorkflow } from './transaction/workflow.js';
 export { excessPaymentWorkflow } from './excess-payment/workflow.js';
 export { billingSessionWorkflow } from './billing-session/workflow.js';
 export { eventSweepWorkflow } from './event-sweep/workflow.js';
+export { parkedEventsWorkflow } from './parked-events/workflow.js';

@@ -2,8 +2,7 @@ import { sql } from 'kysely';
 import type { SweepCursor } from '../domain/stripe-events/sweep.js';
 import type { DbExecutor } from './schema.js';
 
-/** The platform account's events (no Stripe-Account header) are swept under this key. */
-export const PLATFORM_ACCOUNT = 'platform';
+export { PLATFORM_ACCOUNT } from '../domain/stripe-events/accounts.js';
 
 export async function findSweepCursor(db: DbExecutor, account: string): Promise<SweepCursor | undefined> {
   const { rows } = await sql<{ created_through: string; ids_at_cursor: string[] }>`

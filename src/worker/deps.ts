@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import { createMessenger } from '../messaging/messenger.js';
 import { createStripeClient } from '../stripe/client.js';
 import { temporalDataConverter } from '../temporal/codec/index.js';
+import { retryScheduleFromConfig } from '../temporal/retry.js';
 
 /** Everything activities need, built once per worker from configuration. */
 export function createActivityDeps(config: Config, db: Db, connection: NativeConnection, log?: Logger): ActivityDeps & { temporal: Client; close(): void } {
@@ -18,6 +19,8 @@ export function createActivityDeps(config: Config, db: Db, connection: NativeCon
     // gives the worker this client's data converter, so both encrypt payloads with TEMPORAL_PAYLOAD_KEYS.
     temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: temporalDataConverter(config) }),
     messaging,
+    retry: retryScheduleFromConfig(config),
+    ...(log ? { log } : {}),
     publicBaseUrl: config.PUBLIC_BASE_URL,
     ...(config.FRONTEND_BASE_URL ? { frontendBaseUrl: config.FRONTEND_BASE_URL } : {}),
     close: () => messaging.close(),
