@@ -132,10 +132,10 @@ describe('subscriptions end to end (real Temporal, PostgreSQL, stripe-mock)', ()
     expect((await deliver(stripeEvent('invoice.payment_succeeded', invoiceObject('in_it_1', subscriptionId, 0)))).status).toBe(200); // another event, same invoice
     expect((await deliver(stripeEvent('invoice.payment_succeeded', invoiceObject('in_it_2', subscriptionId, 1)))).status).toBe(200);
 
-    // An invoice without a subscription is not ours.
+    // An invoice without a subscription is not the subscription's; naming no tenant either, it is parked for an operator.
     const oneOff = { ...invoiceObject('in_it_oneoff', subscriptionId, 0), parent: null };
-    const ignored = await deliver(stripeEvent('invoice.payment_succeeded', oneOff));
-    expect(ignored.body).toMatchObject({ status: 'ignored' });
+    const parked = await deliver(stripeEvent('invoice.payment_succeeded', oneOff));
+    expect(parked.body).toMatchObject({ status: 'parked', workflowId: 'parked-events:platform' });
 
     const detail = await waitFor(async () => {
       const response = await api(app, 'GET', `/v1/subscriptions/${subscriptionId}`, { key: app.keys.t1Admin });
