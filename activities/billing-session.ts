@@ -9,7 +9,7 @@ import {
   type BillingPortalRequest,
   type StripeFailureDetails,
   type SubscriptionCheckoutRequest,
-} from '../workflows/billing-session/messages.js';
+} from '../src/domain/billing-session.js';
 
 export interface BillingSessionActivityDeps {
   db: Db;

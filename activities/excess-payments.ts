@@ -5,7 +5,7 @@ import { markExcessRefund, recordExcessPayment } from '../src/db/excess-payments
 import { orderStripeAccount } from '../src/db/orders/order.js';
 import { callStripe } from './errors.js';
 import { accountOptions } from './payment-instruments.js';
-import type { ExcessPaymentInput, ExcessPaymentRecord } from './transaction-types.js';
+import type { ExcessPaymentInput, ExcessPaymentRecord } from '../src/domain/transaction/contracts.js';
 
 export interface ExcessPaymentActivityDeps {
   db: Db;

@@ -1,3 +1,4 @@
+import type { SignalArgs } from '../src/temporal/signal-args.js';
 import { activityInfo, Context, heartbeat, log } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type Stripe from 'stripe';
@@ -7,18 +8,14 @@ import { stripeAccountFor } from '../src/stripe/connected-account.js';
 import { invoiceSnapshotFrom } from '../src/stripe/invoice-snapshot.js';
 import { isTemporalUnavailable } from '../src/temporal/errors.js';
 import { invoiceWorkflowId } from '../src/temporal/workflow-ids.js';
-import { mergeStripeView } from '../workflows/invoice-state.js';
-import { invoiceEventSignal, invoiceWorkflow } from '../workflows/invoice.js';
+import { mergeStripeView } from '../src/domain/invoice/rules.js';
+// An import hands each invoice to its own workflow: the activity signals it through the workflow's message contract.
+import { invoiceEventSignal, INVOICE_WORKFLOW_TYPE, type InvoiceWorkflow } from '../workflows/invoice/messages.js';
 import { callStripe } from './errors.js';
 import { classifyActivityError } from './failures.js';
 import { createInvoiceActivities } from './invoice.js';
-import type {
-  InvoiceImportHeartbeat,
-  InvoiceImportOutcome,
-  InvoiceImportPageInput,
-  InvoiceImportPageResult,
-} from './invoice-import-types.js';
-import type { StripeInvoiceEvent, StripeInvoiceSnapshot, StripeInvoiceView } from './invoice-types.js';
+import type { InvoiceImportHeartbeat, InvoiceImportOutcome, InvoiceImportPageInput, InvoiceImportPageResult } from '../src/domain/invoice-import/contracts.js';
+import type { StripeInvoiceEvent, StripeInvoiceSnapshot, StripeInvoiceView } from '../src/domain/invoice/contracts.js';
 
 export interface InvoiceImportActivityDeps {
   db: Db;
@@ -125,7 +122,7 @@ export function createInvoiceImportActivities({ db, stripe, temporal }: InvoiceI
     }
     try {
       // Exactly what the webhook route does: a closed invoice workflow is reopened and reloads from PostgreSQL.
-      await temporal.workflow.signalWithStart(invoiceWorkflow, {
+      await temporal.workflow.signalWithStart<InvoiceWorkflow, SignalArgs<typeof invoiceEventSignal>>(INVOICE_WORKFLOW_TYPE, {
         workflowId: invoiceWorkflowId(input.tenantId, snapshot.id),
         taskQueue: activityInfo().taskQueue,
         args: [{ tenantId: input.tenantId, invoiceId: snapshot.id, source: 'stripe', retry: input.retry }],

@@ -8,13 +8,7 @@ import { upsertStripeInvoice } from '../src/db/invoices/stripe-sync.js';
 import { invoiceSnapshotFrom } from '../src/stripe/invoice-snapshot.js';
 import { callStripe } from './errors.js';
 import { accountOptions, ensureInvoicePaymentLink } from './payment-instruments.js';
-import type {
-  InvoiceRecord,
-  OverdueReason,
-  PaymentLinkSummary,
-  StripeInvoiceSnapshot,
-  UpsertInvoiceResult,
-} from './invoice-types.js';
+import type { InvoiceRecord, OverdueReason, PaymentLinkSummary, StripeInvoiceSnapshot, UpsertInvoiceResult } from '../src/domain/invoice/contracts.js';
 
 export interface InvoiceActivityDeps {
   db: Db;

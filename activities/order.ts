@@ -12,16 +12,7 @@ import {
 import { findOrder, orderStripeAccount, upsertOrder } from '../src/db/orders/order.js';
 import { insertRefund, reconcileRefundTotals, refundIdempotencyKey, RefundExceedsCapturedError, updateRefund } from '../src/db/orders/refunds.js';
 import { callStripe } from './errors.js';
-import type {
-  OrderCheckoutResult,
-  OrderCheckoutSnapshot,
-  OrderRecord,
-  PaymentIntentSnapshot,
-  PaymentIntentSummary,
-  RefundReason,
-  RefundStatus,
-  RefundSummary,
-} from './order-types.js';
+import type { OrderCheckoutResult, OrderCheckoutSnapshot, OrderRecord, PaymentIntentSnapshot, PaymentIntentSummary, RefundReason, RefundStatus, RefundSummary } from '../src/domain/order/contracts.js';
 
 export interface OrderActivityDeps {
   db: Db;

@@ -8,7 +8,7 @@ import type { RetrySchedule } from '../src/domain/retry/schedule.js';
 import type { Logger } from '../src/logger.js';
 // Held events are replayed exactly as the webhook would have routed them.
 import { dispatchStripeEvent } from '../src/webhooks/dispatch.js';
-import type { ReplaySummary } from '../workflows/parked-events/messages.js';
+import type { ReplaySummary } from '../src/domain/stripe-events/parked.js';
 
 export interface ParkedEventDeps {
   db: Db;

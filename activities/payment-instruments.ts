@@ -11,8 +11,8 @@ import { findInvoice } from '../src/db/invoices/queries.js';
 import { attachTransactionPaymentLink, findTransaction, setTransactionPaymentLinkActive } from '../src/db/transactions.js';
 import { stripeAccountFor } from '../src/stripe/connected-account.js';
 import { callStripe } from './errors.js';
-import type { PaymentLinkSummary } from './invoice-types.js';
-import type { TransactionRecord } from './transaction-types.js';
+import type { PaymentLinkSummary } from '../src/domain/invoice/contracts.js';
+import type { TransactionRecord } from '../src/domain/transaction/contracts.js';
 
 export interface InstrumentDeps {
   db: Db;

@@ -5,11 +5,12 @@ import type { Db } from '../src/db/connection.js';
 import { findClient } from '../src/db/clients.js';
 import { findInvoice } from '../src/db/invoices/queries.js';
 import { returnUrlsFor } from '../src/payments/return-urls.js';
+// Flows start and stop recovery campaigns: the same workflow client the gateway uses.
 import { notifyRecoveryPaid, startRecoveryCampaign } from '../src/recoveries/start.js';
 import { stripeAccountFor } from '../src/stripe/connected-account.js';
-import type { RetrySchedule } from '../workflows/activity-options.js';
+import type { RetrySchedule } from '../src/domain/retry/schedule.js';
 import { callStripe } from './errors.js';
-import type { PaidVia, RecoveryItem } from './recovery-types.js';
+import type { PaidVia, RecoveryItem } from '../src/domain/recovery/contracts.js';
 
 export interface RecoveryHookDeps {
   db: Db;

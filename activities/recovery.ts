@@ -4,16 +4,17 @@ import type Stripe from 'stripe';
 import type { Db } from '../src/db/connection.js';
 import { findInvoiceRecord } from '../src/db/invoices/queries.js';
 import { findRecoverySchedule, insertCampaign, isCampaignItemSettled, updateCampaign } from '../src/db/recoveries.js';
-import type { Channel, MessageKey, RecoveryMessageData, SendOutcome } from '../src/messaging/types.js';
-import type { RecoverySchedule } from '../src/recoveries/schedule.js';
+import type { Channel, MessageKey, RecoveryMessageData, SendOutcome } from '../src/domain/messaging/contracts.js';
+import type { RecoverySchedule } from '../src/domain/recovery/schedule.js';
 import { findTenantName } from '../src/db/tenants.js';
 import { ensureTransaction } from '../src/db/transactions.js';
 import { returnUrlsFor } from '../src/payments/return-urls.js';
 import { orderWorkflowId } from '../src/temporal/workflow-ids.js';
-import type { RetrySchedule } from '../workflows/activity-options.js';
-import { openRecoveryCheckoutUpdate, orderWorkflow } from '../workflows/order.js';
+import type { RetrySchedule } from '../src/domain/retry/schedule.js';
+// An order is paid only through its own workflow: the recovery step asks it (an update) for the checkout to send.
+import { openRecoveryCheckoutUpdate, ORDER_WORKFLOW_TYPE, type OrderWorkflow } from '../workflows/order/messages.js';
 import { deactivateTransactionPaymentLink, ensureInvoicePaymentLink, ensureTransactionPaymentLink, stripeInvoicePage } from './payment-instruments.js';
-import type { CampaignSnapshot, CampaignStatus, NewCampaignRecord, PaymentLinkResult, RecoveryCustomer, RecoveryItem } from './recovery-types.js';
+import type { CampaignSnapshot, CampaignStatus, NewCampaignRecord, PaymentLinkResult, RecoveryCustomer, RecoveryItem } from '../src/domain/recovery/contracts.js';
 
 /** Who a recovery message goes to. */
 export interface RecoveryRecipient {
@@ -142,7 +143,7 @@ export function createRecoveryActivities({ db, stripe, messaging, temporal, publ
             // With start: an order workflow closed while idle reopens from PostgreSQL.
             checkout = await temporal.workflow.executeUpdateWithStart(openRecoveryCheckoutUpdate, {
               args: [{ successUrl: urls.successUrl, cancelUrl: urls.cancelUrl }],
-              startWorkflowOperation: new WithStartWorkflowOperation(orderWorkflow, {
+              startWorkflowOperation: new WithStartWorkflowOperation<OrderWorkflow>(ORDER_WORKFLOW_TYPE, {
                 workflowId: orderWorkflowId(input.tenantId, orderId),
                 taskQueue: activityInfo().taskQueue,
                 args: [{ tenantId: input.tenantId, orderId, origin: 'webhook', retry: input.retry ?? DEFAULT_RETRY }],

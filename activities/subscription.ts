@@ -13,13 +13,8 @@ import {
   upsertSubscription,
 } from '../src/db/subscriptions.js';
 import { callStripe } from './errors.js';
-import {
-  subscriptionSnapshot,
-  type GrantCycleResult,
-  type InvoiceSnapshot,
-  type SubscriptionObservation,
-  type SubscriptionProjection,
-} from './subscription-types.js';
+import { subscriptionSnapshot } from '../src/stripe/subscription-snapshot.js';
+import { type GrantCycleResult, type InvoiceSnapshot, type SubscriptionObservation, type SubscriptionProjection } from '../src/domain/subscription/contracts.js';
 
 export interface SubscriptionActivityDeps {
   db: Db;

@@ -4,7 +4,7 @@ import type { Db } from '../src/db/connection.js';
 import { appendLedgerEntry } from '../src/db/ledger.js';
 import { attachCheckoutSession, findTopUp, insertTopUp, setTopUpStatus, type TopUpRecord } from '../src/db/top-ups.js';
 import { callStripe } from './errors.js';
-import type { CheckoutSessionSnapshot, CheckoutSessionSummary, TopUpStatus } from './topup-types.js';
+import type { CheckoutSessionSnapshot, CheckoutSessionSummary, TopUpStatus } from '../src/domain/top-up/contracts.js';
 
 export interface TopUpActivityDeps {
   db: Db;

@@ -13,13 +13,7 @@ import {
 import { returnUrlsFor } from '../src/payments/return-urls.js';
 import { callStripe } from './errors.js';
 import { accountOptions, deactivateTransactionPaymentLink, ensureTransactionPaymentLink } from './payment-instruments.js';
-import type {
-  NewTransaction,
-  TransactionCheckoutSession,
-  TransactionPaymentEvent,
-  TransactionPaymentOutcome,
-  TransactionRecord,
-} from './transaction-types.js';
+import type { NewTransaction, TransactionCheckoutSession, TransactionPaymentEvent, TransactionPaymentOutcome, TransactionRecord } from '../src/domain/transaction/contracts.js';
 
 export interface TransactionActivityDeps {
   db: Db;

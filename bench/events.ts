@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
-import type { CheckoutSessionEvent } from '../activities/topup-types.js';
+import type { CheckoutSessionEvent } from '../src/domain/top-up/contracts.js';
 import { topUpWorkflowId } from '../src/temporal/workflow-ids.js';
 
 export const BENCH_TENANT_ID = 'bench';

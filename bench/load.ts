@@ -8,8 +8,9 @@ import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import autocannon from 'autocannon';
 import { STRIPE_WEBHOOK_PATH } from '../src/gateway/routes/webhooks.js';
-import { checkoutSessionEventSignal, topUpWorkflow } from '../workflows/topup.js';
-import type { RetrySchedule } from '../workflows/activity-options.js';
+import { checkoutSessionEventSignal } from '../workflows/top-up/messages.js';
+import { topUpWorkflow } from '../workflows/top-up/workflow.js';
+import type { RetrySchedule } from '../src/domain/retry/schedule.js';
 import { BENCH_TENANT_ID, type SignedEvent } from './events.js';
 import type { ChildMessage, ParentMessage, ServerMode, ServerTimings } from './server.js';
 

@@ -18,7 +18,8 @@ import { createLogger } from '../src/logger.js';
 import { createTemporalClient } from '../src/temporal/connection.js';
 import { retryScheduleFromConfig } from '../src/temporal/retry.js';
 import { topUpWorkflowId } from '../src/temporal/workflow-ids.js';
-import { checkoutSessionEventSignal, topUpWorkflow } from '../workflows/topup.js';
+import { checkoutSessionEventSignal } from '../workflows/top-up/messages.js';
+import { topUpWorkflow } from '../workflows/top-up/workflow.js';
 
 export type ServerMode = 'bare-express' | 'gateway-stubbed-temporal' | 'gateway-full' | 'express-signal-with-start';
 

@@ -6,9 +6,6 @@ import { RetryState } from '@temporalio/common';
 import { ActivityFailure, ApplicationFailure, type ActivityOptions } from '@temporalio/workflow';
 import { ACTIVITY_RETRY_LIMIT, retryPolicy, type RetrySchedule } from '../src/domain/retry/schedule.js';
 
-// Shim during renovation: importers move in the final pass.
-export * from '../src/domain/retry/error-types.js';
-export * from '../src/domain/retry/schedule.js';
 
 export function activityOptions(schedule: RetrySchedule): ActivityOptions {
   return { startToCloseTimeout: '30 seconds', scheduleToCloseTimeout: ACTIVITY_RETRY_LIMIT, retry: retryPolicy(schedule) };

@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
-import { currencyExponent, formatMinorUnits, isChargeableAmount, isSupportedCurrency, minimumChargeAmount } from '../money.js';
-import type { FieldError } from '../gateway/problem.js';
+import { currencyExponent, formatMinorUnits, isChargeableAmount, isSupportedCurrency, minimumChargeAmount } from '../domain/money.js';
+import type { FieldError } from '../domain/problem.js';
 
 type AmountConfig = Pick<Config, 'TOPUP_MAX_AMOUNT' | 'TOPUP_PRESET_AMOUNTS'>;
 

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type Stripe from 'stripe';
 import type { DbExecutor } from './schema.js';
-import { toSafeInteger } from '../money.js';
+import { toSafeInteger } from '../domain/money.js';
 
 export interface CatalogPrice {
   id: string;

@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
-import type { RecoveryItemKind } from '../../activities/recovery-types.js';
-import type { ExcessPaymentInput, ExcessPaymentRecord } from '../../activities/transaction-types.js';
-import { toSafeInteger } from '../money.js';
+import type { RecoveryItemKind } from '../domain/recovery/contracts.js';
+import type { ExcessPaymentInput, ExcessPaymentRecord } from '../domain/transaction/contracts.js';
+import { toSafeInteger } from '../domain/money.js';
 import type { DbExecutor, ExcessPaymentTables } from './schema.js';
 
 function toRecord(row: Selectable<ExcessPaymentTables['excess_payments']>): ExcessPaymentRecord {

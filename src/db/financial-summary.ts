@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { DbExecutor } from './schema.js';
-import { toSafeInteger } from '../money.js';
+import { toSafeInteger } from '../domain/money.js';
 
 export interface CurrencyTotals {
   currency: string;

@@ -2,7 +2,7 @@ import type { DbExecutor } from './schema.js';
 import { recoverable } from './atomic.js';
 import { PG_CHECK_VIOLATION, PG_UNIQUE_VIOLATION, pgErrorCode } from './errors.js';
 import type { LedgerKind, LedgerRow } from './schema.js';
-import { toSafeInteger } from '../money.js';
+import { toSafeInteger } from '../domain/money.js';
 
 export class InsufficientBalanceError extends Error {
   constructor(readonly balance: number, readonly requested: number) {

@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import type { Channel, MessageKey } from '../messaging/types.js';
+import type { Channel, MessageKey } from '../domain/messaging/contracts.js';
 import type { DbExecutor, MessageStatus, RecoveryMessagesTable } from './schema.js';
 
 export type { MessageStatus } from './schema.js';

@@ -17,7 +17,7 @@ import type { SuppressionTables } from './tables/suppressions.js';
 import type { ApiKeysTable, TenantsTable } from './tables/tenants.js';
 import type { TransactionTables } from './tables/transactions.js';
 
-export type { TopUpStatus } from '../../activities/topup-types.js';
+export type { TopUpStatus } from '../domain/top-up/contracts.js';
 export type * from './tables/catalog.js';
 export type * from './tables/clients.js';
 export type * from './tables/columns.js';

@@ -1,8 +1,8 @@
 import { sql, type RawBuilder } from 'kysely';
-import type { SubscriptionProjection, SubscriptionStatus } from '../../activities/subscription-types.js';
-import { STATUS_PHASE, STATUS_RANK } from '../../workflows/subscription-lifecycle.js';
+import type { SubscriptionProjection, SubscriptionStatus } from '../domain/subscription/contracts.js';
+import { STATUS_PHASE, STATUS_RANK } from '../domain/subscription/lifecycle.js';
 import type { DbExecutor } from './schema.js';
-import { toSafeInteger } from '../money.js';
+import { toSafeInteger } from '../domain/money.js';
 
 const fromUnix = (seconds: number | null): Date | null => (seconds === null ? null : new Date(seconds * 1000));
 const toUnix = (date: Date | null): number | null => (date === null ? null : Math.floor(date.getTime() / 1000));

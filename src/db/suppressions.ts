@@ -1,4 +1,4 @@
-import type { Channel } from '../messaging/types.js';
+import type { Channel } from '../domain/messaging/contracts.js';
 import type { DbExecutor, SuppressionReason } from './schema.js';
 
 export type { SuppressionReason } from './schema.js';

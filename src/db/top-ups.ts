@@ -1,6 +1,6 @@
 import type { DbExecutor } from './schema.js';
 import type { TopUpStatus } from './schema.js';
-import { toSafeInteger } from '../money.js';
+import { toSafeInteger } from '../domain/money.js';
 
 export interface TopUpRecord {
   id: string;

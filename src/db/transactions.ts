@@ -1,13 +1,6 @@
 import { sql, type Selectable } from 'kysely';
-import type {
-  NewTransaction,
-  TransactionCheckoutSession,
-  TransactionPaymentEvent,
-  TransactionPaymentOutcome,
-  TransactionPaymentRecord,
-  TransactionRecord,
-} from '../../activities/transaction-types.js';
-import { toSafeInteger } from '../money.js';
+import type { NewTransaction, TransactionCheckoutSession, TransactionPaymentEvent, TransactionPaymentOutcome, TransactionPaymentRecord, TransactionRecord } from '../domain/transaction/contracts.js';
+import { toSafeInteger } from '../domain/money.js';
 import { inTransaction } from './atomic.js';
 import type { DbExecutor, TransactionTables } from './schema.js';
 

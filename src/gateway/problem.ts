@@ -1,8 +1,6 @@
 import type { ZodError } from 'zod';
 import type { FieldError, Problem, ProblemExtra } from '../domain/problem.js';
 
-// Shim during renovation: importers move in the final pass.
-export type { FieldError } from '../domain/problem.js';
 
 /** A problem thrown by a handler; the app's error middleware renders it as RFC 9457 problem details. */
 export class HttpProblem extends Error implements Problem {

@@ -16,7 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ZodError } from 'zod';
-import { isSupportedCurrency, supportedCurrencies } from '../money.js';
+import { isSupportedCurrency, supportedCurrencies } from '../domain/money.js';
 import { z } from './zod.js';
 
 /** Where a refinement names the problem code clients get instead of `validation_failed`. */

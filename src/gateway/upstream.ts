@@ -8,8 +8,6 @@ import { STRIPE_TRANSIENT_ERROR } from '../domain/retry/error-types.js';
 import { classifyStripeError, isStripeOutage } from '../stripe/errors.js';
 import { updateFailureType } from '../temporal/errors.js';
 
-// Shim during renovation: importers move in the final pass.
-export { STRIPE_TRANSIENT_ERROR } from '../domain/retry/error-types.js';
 
 /** Stripe could not be reached, timed out or answered 5xx: from a synchronous SDK call, or behind a workflow update. */
 export function isStripeUnavailable(error: unknown): boolean {

@@ -12,7 +12,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, isGrpcServiceError, type Client } from '@temporalio/client';
 import type { InvoiceImportProgress } from '../domain/invoice-import/contracts.js';
 import type { RetrySchedule } from '../domain/retry/schedule.js';
-import { invoiceImportProgressQuery, invoiceImportWorkflow } from '../../workflows/invoice-import.js';
+import { invoiceImportProgressQuery, INVOICE_IMPORT_WORKFLOW_TYPE, type InvoiceImportWorkflow } from '../../workflows/invoice-import/messages.js';
 import { StatusKey, TenantIdKey } from '../domain/search-attributes.js';
 import { invoiceImportWorkflowId } from '../temporal/workflow-ids.js';
 
@@ -40,7 +40,7 @@ export interface StartInvoiceImport {
 export async function startInvoiceImport(temporal: Client, request: StartInvoiceImport): Promise<{ importId: string }> {
   const importId = invoiceImportId(request.tenantId, request.since, request.idempotencyKey);
   try {
-    await temporal.workflow.start(invoiceImportWorkflow, {
+    await temporal.workflow.start<InvoiceImportWorkflow>(INVOICE_IMPORT_WORKFLOW_TYPE, {
       workflowId: invoiceImportWorkflowId(request.tenantId, importId),
       taskQueue: request.taskQueue,
       args: [
@@ -73,7 +73,7 @@ export async function startInvoiceImport(temporal: Client, request: StartInvoice
  * completed (readable without a worker). undefined when this tenant has no such import.
  */
 export async function readInvoiceImport(temporal: Client, tenantId: string, importId: string): Promise<InvoiceImportProgress | undefined> {
-  const handle = temporal.workflow.getHandle<typeof invoiceImportWorkflow>(invoiceImportWorkflowId(tenantId, importId));
+  const handle = temporal.workflow.getHandle<InvoiceImportWorkflow>(invoiceImportWorkflowId(tenantId, importId));
   try {
     const description = await handle.describe();
     const status = description.status.name;

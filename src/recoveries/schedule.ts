@@ -6,8 +6,6 @@ import { z } from 'zod';
 import { CHANNELS, type RecoverySchedule, type ScheduleStep } from '../domain/recovery/schedule.js';
 import { isValidTimeZone } from '../domain/recovery/time.js';
 
-// Shim during renovation: importers move in the final pass.
-export { CHANNELS, DEFAULT_SCHEDULE, type RecoverySchedule, type ScheduleStep } from '../domain/recovery/schedule.js';
 
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a 24 h HH:MM time');
 

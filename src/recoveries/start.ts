@@ -5,7 +5,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { RecoveryCustomer, RecoveryItem } from '../domain/recovery/contracts.js';
 import type { RetrySchedule } from '../domain/retry/schedule.js';
-import { paymentReceivedSignal, recoveryWorkflow, type PaymentReceived } from '../../workflows/recovery.js';
+import { paymentReceivedSignal, type PaymentReceived, RECOVERY_WORKFLOW_TYPE, type RecoveryWorkflow } from '../../workflows/recovery/messages.js';
 import { recoveryWorkflowId } from '../temporal/workflow-ids.js';
 import { campaignIdFor } from './campaign-id.js';
 
@@ -41,7 +41,7 @@ export async function startRecoveryCampaign(client: Client, options: StartRecove
   const campaignId = campaignIdFor(campaign.item);
   const workflowId = recoveryWorkflowId(campaign.tenantId, campaignId);
   try {
-    await client.workflow.start(recoveryWorkflow, {
+    await client.workflow.start<RecoveryWorkflow>(RECOVERY_WORKFLOW_TYPE, {
       workflowId,
       taskQueue: options.taskQueue,
       args: [

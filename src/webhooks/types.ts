@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type Stripe from 'stripe';
 import type { Db } from '../db/connection.js';
 import type { Logger } from '../logger.js';
-import type { RetrySchedule } from '../../workflows/activity-options.js';
+import type { RetrySchedule } from '../domain/retry/schedule.js';
 
 export interface WebhookContext {
   db: Db;

@@ -1,4 +1,4 @@
-import type { InvoiceRecord } from '../../activities/invoice-types.js';
+import type { InvoiceRecord } from '../../src/domain/invoice/contracts.js';
 
 /** A pending manual invoice as the invoice activities return it, for workflow tests with fake activities. */
 export function manualInvoiceRecord(id: string, overrides: Partial<InvoiceRecord> = {}): InvoiceRecord {

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invoiceWorkflowId } from '../../src/temporal/workflow-ids.js';
-import { invoiceStateQuery } from '../../workflows/invoice.js';
+import { invoiceStateQuery } from '../../workflows/invoice/messages.js';
 import { api, createTestApp, waitFor, type TestApp } from '../helpers/app-context.js';
 import { startStripeProxy, type StripeProxy } from '../helpers/stripe-proxy.js';
 import { signatureFor, stripeEvent, stripeFixture } from '../helpers/stripe-events.js';

@@ -12,7 +12,7 @@ import { beginHandoff, claimMessage, findMessage, listMessagesForCampaign } from
 import { createMailer, type Mailer } from '../../src/messaging/email.js';
 import { sendRecoveryMessage, type SendDeps } from '../../src/messaging/send.js';
 import { createSmsSender } from '../../src/messaging/sms.js';
-import type { MessageKey, RecoveryMessageData } from '../../src/messaging/types.js';
+import type { MessageKey, RecoveryMessageData } from '../../src/domain/messaging/contracts.js';
 import { createTestApp, waitFor, type TestApp } from '../helpers/app-context.js';
 import { startCapturingProxy, startSmtpListener, type SmtpListener } from '../helpers/message-capture.js';
 

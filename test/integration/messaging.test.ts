@@ -13,7 +13,7 @@ import { createMailer, type Mailer } from '../../src/messaging/email.js';
 import { unsubscribeUrl } from '../../src/messaging/links.js';
 import { MessageSendError, sendRecoveryMessage, type SendDeps } from '../../src/messaging/send.js';
 import { createSmsSender, type SmsSender } from '../../src/messaging/sms.js';
-import type { MessageKey, RecoveryMessageData } from '../../src/messaging/types.js';
+import type { MessageKey, RecoveryMessageData } from '../../src/domain/messaging/contracts.js';
 import { createTestApp, type TestApp } from '../helpers/app-context.js';
 import { startCapturingProxy, startSmtpListener, type SmtpListener } from '../helpers/message-capture.js';
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findExcessPayment } from '../../src/db/excess-payments.js';
 import { orderWorkflowId } from '../../src/temporal/workflow-ids.js';
-import { openRecoveryCheckoutUpdate, orderStateQuery } from '../../workflows/order.js';
+import { openRecoveryCheckoutUpdate, orderStateQuery } from '../../workflows/order/messages.js';
 import { api, createTestApp, waitFor, type TestApp } from '../helpers/app-context.js';
 import { deliverStripeEvent, stripeEvent, stripeFixture } from '../helpers/stripe-events.js';
 import { startStripeProxy, type StripeProxy } from '../helpers/stripe-proxy.js';

@@ -5,7 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/connection.js';
 import { ensureTenant } from '../../src/db/tenants.js';
-import { findOrder, insertAttempt, insertRefund, reconcileRefundTotals, recordAttemptResult, updateRefund, upsertOrder } from '../../src/db/orders.js';
+import { findOrder, upsertOrder } from '../../src/db/orders/order.js';
+import { insertAttempt, recordAttemptResult } from '../../src/db/orders/attempts.js';
+import { insertRefund, reconcileRefundTotals, updateRefund } from '../../src/db/orders/refunds.js';
 import { createTestDatabase } from '../helpers/app-context.js';
 
 let db: Db;

@@ -8,7 +8,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { upsertOrder } from '../../src/db/orders.js';
+import { upsertOrder } from '../../src/db/orders/order.js';
 import { api, createTestApp, FRONTEND_ORIGIN, waitFor, type ApiResponse, type TestApp } from '../helpers/app-context.js';
 import { deliverStripeEvent, stripeEvent, stripeFixture } from '../helpers/stripe-events.js';
 import { startStripeProxy, type StripeProxy } from '../helpers/stripe-proxy.js';

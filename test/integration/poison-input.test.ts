@@ -5,8 +5,9 @@ import { insertTopUp } from '../../src/db/top-ups.js';
 import { startRecoveryCampaign } from '../../src/recoveries/start.js';
 import { retryScheduleFromConfig } from '../../src/temporal/retry.js';
 import { topUpWorkflowId } from '../../src/temporal/workflow-ids.js';
-import type { RecoveryState } from '../../workflows/recovery.js';
-import { checkoutSessionEventSignal, topUpStateQuery, topUpWorkflow } from '../../workflows/topup.js';
+import type { RecoveryState } from '../../workflows/recovery/messages.js';
+import { checkoutSessionEventSignal, topUpStateQuery } from '../../workflows/top-up/messages.js';
+import { topUpWorkflow } from '../../workflows/top-up/workflow.js';
 import { createTestApp, type TestApp } from '../helpers/app-context.js';
 
 /**

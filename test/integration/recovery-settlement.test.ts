@@ -10,10 +10,10 @@
  * its parameters against Stripe's API.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InvoiceTables } from '../../src/db/invoices.js';
+import type { InvoiceTables } from '../../src/db/tables/invoices.js';
 import { startRecoveryCampaign } from '../../src/recoveries/start.js';
 import { recoveryWorkflowId, subscriptionWorkflowId, transactionWorkflowId } from '../../src/temporal/workflow-ids.js';
-import { transactionStateQuery } from '../../workflows/transaction.js';
+import { transactionStateQuery } from '../../workflows/transaction/messages.js';
 import { api, createTestApp, waitFor, type TestApp } from '../helpers/app-context.js';
 import { startCapturingProxy, startSmtpListener, type CapturedRequest, type SmtpListener } from '../helpers/message-capture.js';
 import { getStack } from '../helpers/stack.js';

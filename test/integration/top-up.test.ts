@@ -5,7 +5,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/tools/resolve.js';
 import { topUpWorkflowId } from '../../src/temporal/workflow-ids.js';
-import { topUpStateQuery } from '../../workflows/topup.js';
+import { topUpStateQuery } from '../../workflows/top-up/messages.js';
 import { api, createTestApp, FRONTEND_ORIGIN, waitFor, type TestApp } from '../helpers/app-context.js';
 import { checkoutSessionEvent, signatureFor, stripeEvent } from '../helpers/stripe-events.js';
 

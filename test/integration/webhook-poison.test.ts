@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Stripe from 'stripe';
-import { INVOICE_EVENT_TYPES } from '../../activities/invoice-types.js';
+import { INVOICE_EVENT_TYPES } from '../../src/domain/invoice/contracts.js';
 import { dispatchStripeEvent } from '../../src/webhooks/dispatch.js';
 import type { WebhookContext } from '../../src/webhooks/types.js';
 import type { Logger } from '../../src/logger.js';

@@ -5,7 +5,8 @@ import { classifyActivityError, classifyActivityFailures } from '../../activitie
 import { createActivities, type ActivityDeps } from '../../activities/index.js';
 import { createRecoveryActivities } from '../../activities/recovery.js';
 import { createTopUpActivities } from '../../activities/topup.js';
-import { activityOptions, NON_RETRYABLE_ERROR_TYPES } from '../../workflows/activity-options.js';
+import { activityOptions } from '../../workflows/activity-options.js';
+import { NON_RETRYABLE_ERROR_TYPES } from '../../src/domain/retry/error-types.js';
 
 /** What node-postgres throws: an Error with the SQLSTATE in `code` and the schema names it points at. */
 function pgError(code: string, message = 'invalid byte sequence for encoding "UTF8": 0x00', fields: Record<string, string> = {}) {

@@ -5,7 +5,7 @@ import { linkKey, signUnsubscribeToken, unsubscribeUrl, verifyUnsubscribeToken }
 import { recoveryMessageId } from '../../src/messaging/send.js';
 import { classifySmsError, createSmsSender } from '../../src/messaging/sms.js';
 import { formatAmount, renderRecoveryEmail, renderRecoverySms } from '../../src/messaging/templates.js';
-import type { RecoveryMessageData } from '../../src/messaging/types.js';
+import type { RecoveryMessageData } from '../../src/domain/messaging/contracts.js';
 
 const base: RecoveryMessageData = {
   tenantName: 'Acme',

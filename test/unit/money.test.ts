@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateTopUpAmount } from '../../src/credits/top-up-amount.js';
-import { currencyExponent, formatMinorUnits, isSupportedCurrency, minimumChargeAmount, toSafeInteger } from '../../src/money.js';
+import { currencyExponent, formatMinorUnits, isSupportedCurrency, minimumChargeAmount, toSafeInteger } from '../../src/domain/money.js';
 
 describe('currencyExponent', () => {
   it.each([

@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import type { InvoiceImportActivities } from '../../activities/invoice-import.js';
-import type { InvoiceImportPageInput } from '../../activities/invoice-import-types.js';
+import type { InvoiceImportPageInput } from '../../src/domain/invoice-import/contracts.js';
 import { invoiceImportProgressQuery } from '../../workflows/invoice-import/messages.js';
 import { invoiceImportWorkflow } from '../../workflows/invoice-import/workflow.js';
 import { timeSkippingSuite, workflowBundleOption } from '../helpers/temporal.js';

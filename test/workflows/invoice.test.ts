@@ -2,8 +2,8 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import type { ExcessPaymentActivities } from '../../activities/excess-payments.js';
 import type { InvoiceActivities } from '../../activities/invoice.js';
-import type { InvoiceEvent, InvoiceRecord, StripeInvoiceEvent, StripeInvoiceSnapshot } from '../../activities/invoice-types.js';
-import { mergeStripeView, paidAtMsOf, toInvoiceStatus } from '../../workflows/invoice-state.js';
+import type { InvoiceEvent, InvoiceRecord, StripeInvoiceEvent, StripeInvoiceSnapshot } from '../../src/domain/invoice/contracts.js';
+import { mergeStripeView, paidAtMsOf, toInvoiceStatus } from '../../src/domain/invoice/rules.js';
 import {
   createPaymentLinkUpdate,
   INVOICE_PAID_ERROR,

@@ -4,9 +4,9 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecoveryActivities, SendStepInput } from '../../activities/recovery.js';
-import type { CampaignSnapshot, PaymentLinkResult, RecoveryCustomer } from '../../activities/recovery-types.js';
-import type { Channel, SendOutcome } from '../../src/messaging/types.js';
-import { DEFAULT_SCHEDULE, type RecoverySchedule } from '../../src/recoveries/schedule.js';
+import type { CampaignSnapshot, PaymentLinkResult, RecoveryCustomer } from '../../src/domain/recovery/contracts.js';
+import type { Channel, SendOutcome } from '../../src/domain/messaging/contracts.js';
+import { DEFAULT_SCHEDULE, type RecoverySchedule } from '../../src/domain/recovery/schedule.js';
 import {
   cancelRecoveryUpdate,
   markPaidRecoveryUpdate,

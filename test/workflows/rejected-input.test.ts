@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { describe, expect, it } from 'vitest';
 import type { ExcessPaymentActivities } from '../../activities/excess-payments.js';
 import type { InvoiceActivities } from '../../activities/invoice.js';
-import type { InvoiceRecord, PaymentLinkPaidEvent } from '../../activities/invoice-types.js';
+import type { InvoiceRecord, PaymentLinkPaidEvent } from '../../src/domain/invoice/contracts.js';
 import type { OrderActivities } from '../../activities/order.js';
 import type { RecoveryActivities } from '../../activities/recovery.js';
 import { invoiceEventSignal, invoiceStateQuery } from '../../workflows/invoice/messages.js';

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import type { SubscriptionActivities } from '../../activities/subscription.js';
-import type { InvoiceSnapshot, SubscriptionEvent, SubscriptionSnapshot } from '../../activities/subscription-types.js';
+import type { InvoiceSnapshot, SubscriptionEvent, SubscriptionSnapshot } from '../../src/domain/subscription/contracts.js';
 import {
   cancelSubscriptionUpdate,
   subscriptionEventSignal,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TopUpActivities } from '../../activities/topup.js';
-import type { CheckoutSessionEvent } from '../../activities/topup-types.js';
+import type { CheckoutSessionEvent } from '../../src/domain/top-up/contracts.js';
 import {
   checkoutSessionEventSignal,
   createCheckoutSessionUpdate,

@@ -1,7 +1,7 @@
 import { proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { createEventSweepActivities } from '../../activities/event-sweep.js';
 import { activityOptions } from '../activity-options.js';
-import { StatusKey, TenantIdKey } from '../search-attributes.js';
+import { StatusKey, TenantIdKey } from '../../src/domain/search-attributes.js';
 import { eventSweepStateQuery, type EventSweepInput, type EventSweepState } from './messages.js';
 
 type SweepActivities = ReturnType<typeof createEventSweepActivities>;

@@ -1,5 +1,5 @@
-import type { ExcessPaymentInput, ExcessPaymentRecord } from '../../activities/transaction-types.js';
-import type { RetrySchedule } from '../activity-options.js';
+import type { ExcessPaymentInput, ExcessPaymentRecord } from '../../src/domain/transaction/contracts.js';
+import type { RetrySchedule } from '../../src/domain/retry/schedule.js';
 
 export const EXCESS_PAYMENT_WORKFLOW_TYPE = 'excessPaymentWorkflow';
 

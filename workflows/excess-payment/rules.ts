@@ -1,4 +1,4 @@
-import type { ExcessPaymentInput, ExcessPaymentRecord } from '../../activities/transaction-types.js';
+import type { ExcessPaymentInput, ExcessPaymentRecord } from '../../src/domain/transaction/contracts.js';
 import type { ExcessPaymentWorkflowInput } from './messages.js';
 
 /** The refund activity's input: the workflow input without its retry schedule. */

@@ -1,8 +1,8 @@
 import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ExcessPaymentActivities } from '../../activities/excess-payments.js';
-import type { ExcessPaymentRecord } from '../../activities/transaction-types.js';
+import type { ExcessPaymentRecord } from '../../src/domain/transaction/contracts.js';
 import { activityOptions } from '../activity-options.js';
-import { StatusKey, TenantIdKey } from '../search-attributes.js';
+import { StatusKey, TenantIdKey } from '../../src/domain/search-attributes.js';
 import type { ExcessPaymentWorkflowInput } from './messages.js';
 import { paymentOf, statusAfterRefund } from './rules.js';
 

@@ -1,6 +1,6 @@
 import { defineQuery } from '@temporalio/workflow';
-import type { InvoiceImportProgress } from '../../activities/invoice-import-types.js';
-import type { RetrySchedule } from '../activity-options.js';
+import type { InvoiceImportProgress } from '../../src/domain/invoice-import/contracts.js';
+import type { RetrySchedule } from '../../src/domain/retry/schedule.js';
 
 export const INVOICE_IMPORT_WORKFLOW_TYPE = 'invoiceImportWorkflow';
 

@@ -1,4 +1,4 @@
-import type { InvoiceImportPageResult, InvoiceImportProgress } from '../../activities/invoice-import-types.js';
+import type { InvoiceImportPageResult, InvoiceImportProgress } from '../../src/domain/invoice-import/contracts.js';
 import { DEFAULT_IMPORT_PAGE_SIZE, DEFAULT_IMPORT_PAGES_PER_RUN, type InvoiceImportInput } from './messages.js';
 
 const FAILURES_KEPT = 50;

@@ -10,9 +10,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { InvoiceImportActivities } from '../../activities/invoice-import.js';
-import type { InvoiceImportProgress, InvoiceImportStatus } from '../../activities/invoice-import-types.js';
+import type { InvoiceImportProgress, InvoiceImportStatus } from '../../src/domain/invoice-import/contracts.js';
 import { activityOptions } from '../activity-options.js';
-import { StatusKey, TenantIdKey } from '../search-attributes.js';
+import { StatusKey, TenantIdKey } from '../../src/domain/search-attributes.js';
 import { invoiceImportProgressQuery, type InvoiceImportInput } from './messages.js';
 import { addPage, nextCursorOf, pagesPerRunOf, pageSizeOf, startingProgress } from './rules.js';
 

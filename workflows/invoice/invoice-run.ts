@@ -1,11 +1,11 @@
 import { ApplicationFailure, CancellationScope, condition, isCancellation, log, patched, proxyActivities, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ExcessPaymentActivities } from '../../activities/excess-payments.js';
 import type { InvoiceActivities } from '../../activities/invoice.js';
-import type { InvoiceEvent, InvoiceRecord, OverdueReason, PaymentLinkPaidEvent, PaymentLinkSummary, StripeInvoiceEvent } from '../../activities/invoice-types.js';
+import type { InvoiceEvent, InvoiceRecord, OverdueReason, PaymentLinkPaidEvent, PaymentLinkSummary, StripeInvoiceEvent } from '../../src/domain/invoice/contracts.js';
 import type { RecoveryHookActivities } from '../../activities/recovery-hooks.js';
 import { activityOptions } from '../activity-options.js';
-import { TERMINAL_STRIPE_STATUSES } from '../invoice-state.js';
-import { CustomerIdKey, InvoiceIdKey, InvoiceStatusKey, StatusKey, TenantIdKey } from '../search-attributes.js';
+import { TERMINAL_STRIPE_STATUSES } from '../../src/domain/invoice/rules.js';
+import { CustomerIdKey, InvoiceIdKey, InvoiceStatusKey, StatusKey, TenantIdKey } from '../../src/domain/search-attributes.js';
 import { EventInbox } from '../shared/event-inbox.js';
 import type { InvoiceInput, InvoiceState } from './messages.js';
 import { adoptRecord, excessRefundReason, initialInvoiceState, isExcessPayment, isSettledPayment, linkRefusal, linkToDeactivate, overdueDue } from './rules.js';

@@ -1,13 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type {
-  InvoiceEvent,
-  InvoiceSource,
-  InvoiceStatus,
-  OverdueReason,
-  PaymentLinkSummary,
-  StripeInvoiceView,
-} from '../../activities/invoice-types.js';
-import type { RetrySchedule } from '../activity-options.js';
+import type { InvoiceEvent, InvoiceSource, InvoiceStatus, OverdueReason, PaymentLinkSummary, StripeInvoiceView } from '../../src/domain/invoice/contracts.js';
+import type { RetrySchedule } from '../../src/domain/retry/schedule.js';
 import type { EventLogEntry } from '../shared/event-inbox.js';
 
 export const INVOICE_WORKFLOW_TYPE = 'invoiceWorkflow';

@@ -1,5 +1,5 @@
-import type { InvoiceEvent, InvoiceRecord } from '../../activities/invoice-types.js';
-import { TERMINAL_INVOICE_STATUSES } from '../invoice-state.js';
+import type { InvoiceEvent, InvoiceRecord } from '../../src/domain/invoice/contracts.js';
+import { TERMINAL_INVOICE_STATUSES } from '../../src/domain/invoice/rules.js';
 import {
   INVOICE_CANCELLED_ERROR,
   INVOICE_NOT_MANUAL_ERROR,

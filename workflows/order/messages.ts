@@ -1,12 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type {
-  OrderStatus,
-  OrderStripeEvent,
-  PaymentIntentSummary,
-  RefundReason,
-  RefundSummary,
-} from '../../activities/order-types.js';
-import type { RetrySchedule } from '../activity-options.js';
+import type { OrderStatus, OrderStripeEvent, PaymentIntentSummary, RefundReason, RefundSummary } from '../../src/domain/order/contracts.js';
+import type { RetrySchedule } from '../../src/domain/retry/schedule.js';
 import type { EventLogEntry } from '../shared/event-inbox.js';
 
 export const ORDER_WORKFLOW_TYPE = 'orderWorkflow';

@@ -1,10 +1,10 @@
 import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ExcessPaymentActivities } from '../../activities/excess-payments.js';
 import type { OrderActivities } from '../../activities/order.js';
-import type { OrderStatus, OrderStripeEvent, PaymentIntentSummary, RefundSummary } from '../../activities/order-types.js';
+import type { OrderStatus, OrderStripeEvent, PaymentIntentSummary, RefundSummary } from '../../src/domain/order/contracts.js';
 import type { RecoveryHookActivities } from '../../activities/recovery-hooks.js';
 import { activityOptions } from '../activity-options.js';
-import { CustomerIdKey, StatusKey, TenantIdKey } from '../search-attributes.js';
+import { CustomerIdKey, StatusKey, TenantIdKey } from '../../src/domain/search-attributes.js';
 import { EventInbox } from '../shared/event-inbox.js';
 import type { OrderAttemptState, OrderInput, OrderRecoveryCheckout, OrderState, OrderView } from './messages.js';
 import { currentAttempt, initialOrderState, orderView, remainingRefundable, statusByRefunds } from './rules.js';

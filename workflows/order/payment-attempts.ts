@@ -1,5 +1,5 @@
 import { ApplicationFailure, condition, log, uuid4 } from '@temporalio/workflow';
-import type { PaymentIntentSnapshot, PaymentIntentSummary } from '../../activities/order-types.js';
+import type { PaymentIntentSnapshot, PaymentIntentSummary } from '../../src/domain/order/contracts.js';
 import { failureOf } from '../shared/rejection.js';
 import { describeFailure, rejection } from './failures.js';
 import type { CreatePaymentIntentRequest, OrderView } from './messages.js';

@@ -1,5 +1,5 @@
 import { condition, log, uuid4 } from '@temporalio/workflow';
-import type { RefundSummary } from '../../activities/order-types.js';
+import type { RefundSummary } from '../../src/domain/order/contracts.js';
 import { failureOf } from '../shared/rejection.js';
 import { describeFailure, rejection } from './failures.js';
 import type { OrderRefundState, RefundRequest } from './messages.js';

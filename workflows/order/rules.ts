@@ -2,7 +2,7 @@
  * The order's pure decisions, in one module on purpose (a little over 300 lines): its unit test reads as the order's
  * rulebook. Sections: state, money, requests, Stripe events, idle and closing. No @temporalio/workflow calls here.
  */
-import type { OrderRecord, OrderStatus, OrderStripeEvent, RefundSnapshot, RefundStatus } from '../../activities/order-types.js';
+import type { OrderRecord, OrderStatus, OrderStripeEvent, RefundSnapshot, RefundStatus } from '../../src/domain/order/contracts.js';
 import type { Rejection } from '../shared/rejection.js';
 import type {
   AttemptStatus,

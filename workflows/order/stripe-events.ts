@@ -1,5 +1,5 @@
 import { log, patched, uuid4 } from '@temporalio/workflow';
-import type { OrderStripeEvent, PaymentIntentSnapshot, RefundSnapshot } from '../../activities/order-types.js';
+import type { OrderStripeEvent, PaymentIntentSnapshot, RefundSnapshot } from '../../src/domain/order/contracts.js';
 import { rejectedEventOutcome } from '../shared/rejected-event.js';
 import { describeFailure } from './failures.js';
 import type { OrderAttemptState } from './messages.js';

@@ -1,21 +1,13 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RetrySchedule } from '../../src/domain/retry/schedule.js';
+import type { ParkedEvent, ReplaySummary } from '../../src/domain/stripe-events/parked.js';
+
+export type { ParkReason, ParkedEvent, ReplaySummary } from '../../src/domain/stripe-events/parked.js';
 
 export const PARKED_EVENTS_WORKFLOW_TYPE = 'parkedEventsWorkflow';
 
 /** Events of the platform account itself (an invoice naming no tenant) are held under this key. */
 export { PLATFORM_ACCOUNT } from '../../src/domain/stripe-events/accounts.js';
-
-/** Why an event could not be routed yet. */
-export type ParkReason = 'unlinked_account' | 'invoice_without_tenant';
-
-/** Only the reference: the event itself is read from Stripe again when it is replayed (no personal data held here). */
-export interface ParkedEvent {
-  eventId: string;
-  type: string;
-  created: number;
-  reason: ParkReason;
-}
 
 export interface ParkedEventsInput {
   /** A connected account id, or `platform`. */
@@ -24,14 +16,6 @@ export interface ParkedEventsInput {
   /** Carried over continue-as-new. */
   held?: ParkedEvent[];
   dropped?: number;
-}
-
-export interface ReplaySummary {
-  replayed: number;
-  routed: number;
-  ignored: number;
-  /** Stripe no longer has the event (older than its 30-day retention). */
-  missing: number;
 }
 
 export interface ParkedEventsState {

@@ -1,10 +1,10 @@
 import { ApplicationFailure, log, patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { RecoveryActivities } from '../../activities/recovery.js';
-import type { CampaignStatus } from '../../activities/recovery-types.js';
-import type { Channel, SendOutcome } from '../../src/messaging/types.js';
+import type { CampaignStatus } from '../../src/domain/recovery/contracts.js';
+import type { Channel, SendOutcome } from '../../src/domain/messaging/contracts.js';
 import { activityOptions, rejectedInput } from '../activity-options.js';
-import { safeTimeZone } from '../recovery-time.js';
-import { CampaignStatusKey, CustomerIdKey, NextStepAtKey, TenantIdKey } from '../search-attributes.js';
+import { safeTimeZone } from '../../src/domain/recovery/time.js';
+import { CampaignStatusKey, CustomerIdKey, NextStepAtKey, TenantIdKey } from '../../src/domain/search-attributes.js';
 import { FINAL_STATUSES, RECOVERY_REJECTED, type PaymentReceived, type RecoveryInput, type RecoveryState } from './messages.js';
 import { REJECTED_INPUT_PATCH } from './patches.js';
 import { campaignSnapshot, initialRecoveryState, isFinal, paymentFields, recordMessage, type TransitionRefusal } from './rules.js';

@@ -1,8 +1,8 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { CampaignStatus, PaidVia, RecoveryCustomer, RecoveryItem, RecoveryMessageRecord } from '../../activities/recovery-types.js';
-import type { Channel } from '../../src/messaging/types.js';
-import type { RecoverySchedule } from '../../src/recoveries/schedule.js';
-import type { RetrySchedule } from '../activity-options.js';
+import type { CampaignStatus, PaidVia, RecoveryCustomer, RecoveryItem, RecoveryMessageRecord } from '../../src/domain/recovery/contracts.js';
+import type { Channel } from '../../src/domain/messaging/contracts.js';
+import type { RecoverySchedule } from '../../src/domain/recovery/schedule.js';
+import type { RetrySchedule } from '../../src/domain/retry/schedule.js';
 
 export const RECOVERY_WORKFLOW_TYPE = 'recoveryWorkflow';
 

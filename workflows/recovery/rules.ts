@@ -1,6 +1,6 @@
-import type { CampaignSnapshot, CampaignStatus, PaidVia } from '../../activities/recovery-types.js';
-import type { Channel, SendOutcome } from '../../src/messaging/types.js';
-import { nextAllowedSendTime } from '../recovery-time.js';
+import type { CampaignSnapshot, CampaignStatus, PaidVia } from '../../src/domain/recovery/contracts.js';
+import type { Channel, SendOutcome } from '../../src/domain/messaging/contracts.js';
+import { nextAllowedSendTime } from '../../src/domain/recovery/time.js';
 import { FINAL_STATUSES, type PaymentReceived, type RecoveryInput, type RecoveryNextStep, type RecoveryState } from './messages.js';
 
 /** A step due in the day before Stripe's own retry of the invoice waits until an hour after it. */

@@ -1,5 +1,5 @@
 import { patched } from '@temporalio/workflow';
-import type { SendOutcome } from '../../src/messaging/types.js';
+import type { SendOutcome } from '../../src/domain/messaging/contracts.js';
 import type { Campaign } from './campaign.js';
 import { ITEM_INSTRUMENT_PATCH } from './patches.js';
 import {

@@ -1,8 +1,8 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { SubscriptionEvent, SubscriptionStatus, SubscriptionTerms } from '../../activities/subscription-types.js';
-import type { RetrySchedule } from '../activity-options.js';
+import type { SubscriptionEvent, SubscriptionStatus, SubscriptionTerms } from '../../src/domain/subscription/contracts.js';
+import type { RetrySchedule } from '../../src/domain/retry/schedule.js';
 import type { EventLogEntry } from '../shared/event-inbox.js';
-import type { StatusSource } from '../subscription-lifecycle.js';
+import type { StatusSource } from '../../src/domain/subscription/lifecycle.js';
 
 export const SUBSCRIPTION_WORKFLOW_TYPE = 'subscriptionWorkflow';
 

@@ -1,5 +1,5 @@
-import type { SubscriptionProjection, SubscriptionSnapshot } from '../../activities/subscription-types.js';
-import { snapshotSupersedes, statusSupersedes, type StatusSource } from '../subscription-lifecycle.js';
+import type { SubscriptionProjection, SubscriptionSnapshot } from '../../src/domain/subscription/contracts.js';
+import { snapshotSupersedes, statusSupersedes, type StatusSource } from '../../src/domain/subscription/lifecycle.js';
 import type { SubscriptionInput, SubscriptionState, SubscriptionWorkflowStatus } from './messages.js';
 
 /** Stripe's deleted event can lag the period end a little; only then do we ask Stripe ourselves. */

@@ -1,12 +1,12 @@
 import { patched, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { RecoveryHookActivities } from '../../activities/recovery-hooks.js';
 import type { SubscriptionActivities } from '../../activities/subscription.js';
-import type { InvoiceSnapshot, SubscriptionEvent, SubscriptionSnapshot } from '../../activities/subscription-types.js';
+import type { InvoiceSnapshot, SubscriptionEvent, SubscriptionSnapshot } from '../../src/domain/subscription/contracts.js';
 import { activityOptions, rejectedInput } from '../activity-options.js';
-import { CustomerIdKey, StatusKey, TenantIdKey } from '../search-attributes.js';
+import { CustomerIdKey, StatusKey, TenantIdKey } from '../../src/domain/search-attributes.js';
 import { EventInbox, pushBounded } from '../shared/event-inbox.js';
 import { rejectedEventOutcome } from '../shared/rejected-event.js';
-import type { StatusSource } from '../subscription-lifecycle.js';
+import type { StatusSource } from '../../src/domain/subscription/lifecycle.js';
 import type { CancelRequest, SubscriptionInput, SubscriptionState, SubscriptionWorkflowStatus } from './messages.js';
 import {
   adoptSnapshot,

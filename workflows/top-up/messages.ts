@@ -1,6 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { CheckoutSessionEvent, CheckoutSessionSummary, TopUpStatus } from '../../activities/topup-types.js';
-import type { RetrySchedule } from '../activity-options.js';
+import type { CheckoutSessionEvent, CheckoutSessionSummary, TopUpStatus } from '../../src/domain/top-up/contracts.js';
+import type { RetrySchedule } from '../../src/domain/retry/schedule.js';
 import type { EventLogEntry } from '../shared/event-inbox.js';
 
 export const TOP_UP_WORKFLOW_TYPE = 'topUpWorkflow';

@@ -1,4 +1,4 @@
-import type { CheckoutSessionEvent, TopUpStatus } from '../../activities/topup-types.js';
+import type { CheckoutSessionEvent, TopUpStatus } from '../../src/domain/top-up/contracts.js';
 import type { CreateCheckoutRequest, TopUpState } from './messages.js';
 
 /** Checkout Sessions expire after 24 h; Stripe's expired event may lag, so we reconcile a little later. */

@@ -1,8 +1,8 @@
 import { allHandlersFinished, condition, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { TopUpActivities } from '../../activities/topup.js';
-import type { CheckoutSessionEvent, CheckoutSessionSummary, TopUpStatus } from '../../activities/topup-types.js';
+import type { CheckoutSessionEvent, CheckoutSessionSummary, TopUpStatus } from '../../src/domain/top-up/contracts.js';
 import { activityOptions } from '../activity-options.js';
-import { CustomerIdKey, StatusKey, TenantIdKey } from '../search-attributes.js';
+import { CustomerIdKey, StatusKey, TenantIdKey } from '../../src/domain/search-attributes.js';
 import { EventInbox } from '../shared/event-inbox.js';
 import { rejectedEventOutcome } from '../shared/rejected-event.js';
 import {

@@ -1,12 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type {
-  NewTransaction,
-  TransactionCheckoutSession,
-  TransactionPaymentEvent,
-  TransactionRecord,
-  TransactionStatus,
-} from '../../activities/transaction-types.js';
-import type { RetrySchedule } from '../activity-options.js';
+import type { NewTransaction, TransactionCheckoutSession, TransactionPaymentEvent, TransactionRecord, TransactionStatus } from '../../src/domain/transaction/contracts.js';
+import type { RetrySchedule } from '../../src/domain/retry/schedule.js';
 import type { EventLogEntry } from '../shared/event-inbox.js';
 
 export const TRANSACTION_WORKFLOW_TYPE = 'transactionWorkflow';

@@ -1,4 +1,4 @@
-import type { TransactionRecord } from '../../activities/transaction-types.js';
+import type { TransactionRecord } from '../../src/domain/transaction/contracts.js';
 import type { Rejection } from '../shared/rejection.js';
 import { TRANSACTION_MISMATCH, TRANSACTION_PAID } from './messages.js';
 

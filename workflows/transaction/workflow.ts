@@ -2,9 +2,9 @@ import { allHandlersFinished, condition, continueAsNew, log, proxyActivities, se
 import type { ExcessPaymentActivities } from '../../activities/excess-payments.js';
 import type { RecoveryHookActivities } from '../../activities/recovery-hooks.js';
 import type { TransactionActivities } from '../../activities/transaction.js';
-import type { TransactionCheckoutSession, TransactionPaymentEvent, TransactionRecord } from '../../activities/transaction-types.js';
+import type { TransactionCheckoutSession, TransactionPaymentEvent, TransactionRecord } from '../../src/domain/transaction/contracts.js';
 import { activityOptions } from '../activity-options.js';
-import { StatusKey, TenantIdKey } from '../search-attributes.js';
+import { StatusKey, TenantIdKey } from '../../src/domain/search-attributes.js';
 import { EventInbox } from '../shared/event-inbox.js';
 import { rejectedEventOutcome } from '../shared/rejected-event.js';
 import { failureOf } from '../shared/rejection.js';

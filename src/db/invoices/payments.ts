@@ -1,4 +1,4 @@
-import type { InvoiceRecord, OverdueReason } from '../../../activities/invoice-types.js';
+import type { InvoiceRecord, OverdueReason } from '../../domain/invoice/contracts.js';
 import { inTransaction } from '../atomic.js';
 import type { DbExecutor } from '../schema.js';
 import { findInvoiceRecord } from './queries.js';

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { InvoiceRecord, InvoiceStatus } from '../../../activities/invoice-types.js';
+import type { InvoiceRecord, InvoiceStatus } from '../../domain/invoice/contracts.js';
 import type { DbExecutor } from '../schema.js';
 import { toDetails, toRecord, type InvoiceDetails, type InvoiceRow } from './rows.js';
 

@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
-import type { InvoiceRecord, StripeInvoiceView } from '../../../activities/invoice-types.js';
-import { toSafeInteger } from '../../money.js';
+import type { InvoiceRecord, StripeInvoiceView } from '../../domain/invoice/contracts.js';
+import { toSafeInteger } from '../../domain/money.js';
 import type { InvoiceTables } from '../schema.js';
 
 /** Row mappers shared by the invoice repositories. */

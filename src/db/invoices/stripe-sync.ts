@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
-import type { StripeInvoiceSnapshot, UpsertInvoiceResult } from '../../../activities/invoice-types.js';
-import { mergeStripeView, paidAtMsOf, toInvoiceStatus } from '../../../workflows/invoice-state.js';
+import type { StripeInvoiceSnapshot, UpsertInvoiceResult } from '../../domain/invoice/contracts.js';
+import { mergeStripeView, paidAtMsOf, toInvoiceStatus } from '../../domain/invoice/rules.js';
 import { inTransaction } from '../atomic.js';
 import type { Database, DbExecutor } from '../schema.js';
 import { dateOf, stripeViewOf, toRecord } from './rows.js';

@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import type { OrderStatus } from '../../../activities/order-types.js';
+import type { OrderStatus } from '../../domain/order/contracts.js';
 import { inTransaction } from '../atomic.js';
 import type { Database, DbExecutor } from '../schema.js';
 import { PAID_STATUSES } from './statuses.js';

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import type { OrderAttemptRecord, OrderRecord } from '../../../activities/order-types.js';
-import { toSafeInteger } from '../../money.js';
+import type { OrderAttemptRecord, OrderRecord } from '../../domain/order/contracts.js';
+import { toSafeInteger } from '../../domain/money.js';
 import type { DbExecutor } from '../schema.js';
 import { checkoutSessionOfPending } from './attempts.js';
 import { toRefund } from './refunds.js';

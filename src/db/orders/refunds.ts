@@ -1,6 +1,6 @@
 import { sql, type Transaction } from 'kysely';
-import type { RefundReason, RefundStatus, RefundSummary } from '../../../activities/order-types.js';
-import { toSafeInteger } from '../../money.js';
+import type { RefundReason, RefundStatus, RefundSummary } from '../../domain/order/contracts.js';
+import { toSafeInteger } from '../../domain/money.js';
 import { inTransaction, recoverable } from '../atomic.js';
 import { PG_UNIQUE_VIOLATION, pgErrorCode } from '../errors.js';
 import type { Database, DbExecutor } from '../schema.js';

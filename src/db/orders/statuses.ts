@@ -1,4 +1,4 @@
-import type { OrderStatus, RefundStatus } from '../../../activities/order-types.js';
+import type { OrderStatus, RefundStatus } from '../../domain/order/contracts.js';
 
 /** Refund statuses that hold part of the captured amount (everything except failed and canceled). */
 export const ACTIVE_REFUND_STATUSES: RefundStatus[] = ['pending', 'requires_action', 'succeeded'];

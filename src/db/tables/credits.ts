@@ -1,5 +1,5 @@
 import type { Generated } from 'kysely';
-import type { TopUpStatus } from '../../../activities/topup-types.js';
+import type { TopUpStatus } from '../../domain/top-up/contracts.js';
 import type { BigIntColumn, CreatedAt, UpdatedAt } from './columns.js';
 
 export interface TopUpsTable {

@@ -1,5 +1,5 @@
 import type { ColumnType } from 'kysely';
-import type { RecoveryItemKind } from '../../../activities/recovery-types.js';
+import type { RecoveryItemKind } from '../../domain/recovery/contracts.js';
 import type { BigIntColumn } from './columns.js';
 
 /** Migration 0010. */

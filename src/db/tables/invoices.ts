@@ -1,5 +1,5 @@
 import type { ColumnType } from 'kysely';
-import type { InvoiceSource, InvoiceStatus, OverdueReason, StripeInvoiceStatus } from '../../../activities/invoice-types.js';
+import type { InvoiceSource, InvoiceStatus, OverdueReason, StripeInvoiceStatus } from '../../domain/invoice/contracts.js';
 import type { BigIntColumn, CreatedAt, Timestamp, UpdatedAt } from './columns.js';
 
 export type InvoiceTables = {

@@ -1,5 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
-import type { Channel } from '../../messaging/types.js';
+import type { Channel } from '../../domain/messaging/contracts.js';
 
 /**
  * claimed: an attempt holds the slot, nothing handed to the provider yet (a retry may re-claim it and send);

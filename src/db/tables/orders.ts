@@ -1,5 +1,5 @@
 import type { ColumnType, RawBuilder } from 'kysely';
-import type { OrderStatus, RefundReason, RefundStatus } from '../../../activities/order-types.js';
+import type { OrderStatus, RefundReason, RefundStatus } from '../../domain/order/contracts.js';
 import type { BigIntColumn, CreatedAt, UpdatedAt } from './columns.js';
 
 export interface OrdersTable {

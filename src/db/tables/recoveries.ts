@@ -1,6 +1,6 @@
 import type { ColumnType } from 'kysely';
-import type { CampaignStatus, PaidVia, RecoveryItemKind, RecoveryMessageRecord } from '../../../activities/recovery-types.js';
-import type { RecoverySchedule } from '../../recoveries/schedule.js';
+import type { CampaignStatus, PaidVia, RecoveryItemKind, RecoveryMessageRecord } from '../../domain/recovery/contracts.js';
+import type { RecoverySchedule } from '../../domain/recovery/schedule.js';
 import type { BigIntColumn, CreatedAt, Json, NullableBigInt, Timestamp, UpdatedAt } from './columns.js';
 
 export type RecoveryTables = {

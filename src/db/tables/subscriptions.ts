@@ -1,5 +1,5 @@
 import type { ColumnType } from 'kysely';
-import type { SubscriptionStatus } from '../../../activities/subscription-types.js';
+import type { SubscriptionStatus } from '../../domain/subscription/contracts.js';
 import type { BigIntColumn, CreatedAt, Timestamp, UpdatedAt } from './columns.js';
 
 export type SubscriptionTables = {

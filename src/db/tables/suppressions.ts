@@ -1,4 +1,4 @@
-import type { Channel } from '../../messaging/types.js';
+import type { Channel } from '../../domain/messaging/contracts.js';
 import type { CreatedAt } from './columns.js';
 
 export type SuppressionReason = 'unsubscribe' | 'stop_reply' | 'hard_bounce';

@@ -1,5 +1,5 @@
 import type { ColumnType } from 'kysely';
-import type { TransactionStatus } from '../../../activities/transaction-types.js';
+import type { TransactionStatus } from '../../domain/transaction/contracts.js';
 import type { BigIntColumn, CreatedAt, Json, NullableBigInt, UpdatedAt } from './columns.js';
 
 /** Migration 0010. */

@@ -1,8 +1,9 @@
+import type { SignalArgs } from '../../temporal/signal-args.js';
 import type Stripe from 'stripe';
 import { z } from 'zod';
-import type { CheckoutSessionEvent, CheckoutSessionEventType } from '../../../activities/topup-types.js';
+import type { CheckoutSessionEvent, CheckoutSessionEventType } from '../../domain/top-up/contracts.js';
 import { topUpWorkflowId } from '../../temporal/workflow-ids.js';
-import { checkoutSessionEventSignal, topUpWorkflow } from '../../../workflows/topup.js';
+import { checkoutSessionEventSignal, TOP_UP_WORKFLOW_TYPE, type TopUpWorkflow } from '../../../workflows/top-up/messages.js';
 import { amount, checkoutPayment, currency, parseShape, ref, type CheckoutPayment } from '../shapes.js';
 import type { WebhookHandler, WebhookHandlerMap } from '../types.js';
 
@@ -41,7 +42,7 @@ const routeCheckoutSession: WebhookHandler = async (event, ctx) => {
   }
   const workflowId = topUpWorkflowId(metadata.tenant_id, metadata.top_up_id);
   await ctx.temporal.withDeadline(Date.now() + ctx.deadlineMs, () =>
-    ctx.temporal.workflow.signalWithStart(topUpWorkflow, {
+    ctx.temporal.workflow.signalWithStart<TopUpWorkflow, SignalArgs<typeof checkoutSessionEventSignal>>(TOP_UP_WORKFLOW_TYPE, {
       workflowId,
       taskQueue: ctx.taskQueue,
       args: [{ tenantId: metadata.tenant_id, topUpId: metadata.top_up_id, retry: ctx.retry }],

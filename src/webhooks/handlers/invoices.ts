@@ -1,11 +1,12 @@
+import type { SignalArgs } from '../../temporal/signal-args.js';
 import type Stripe from 'stripe';
 import { z } from 'zod';
-import { INVOICE_EVENT_TYPES, type InvoiceEvent, type InvoiceEventType } from '../../../activities/invoice-types.js';
-import { findInvoicesByPaymentLink } from '../../db/invoices.js';
+import { INVOICE_EVENT_TYPES, type InvoiceEvent, type InvoiceEventType } from '../../domain/invoice/contracts.js';
+import { findInvoicesByPaymentLink } from '../../db/invoices/queries.js';
 import { invoiceSnapshotFrom } from '../../stripe/invoice-snapshot.js';
 import { invoiceSubscriptionId } from '../../stripe/subscription-snapshot.js';
 import { invoiceWorkflowId } from '../../temporal/workflow-ids.js';
-import { invoiceEventSignal, invoiceWorkflow } from '../../../workflows/invoice.js';
+import { invoiceEventSignal, INVOICE_WORKFLOW_TYPE, type InvoiceWorkflow } from '../../../workflows/invoice/messages.js';
 import { amount, checkoutPayment, currency, expandable, idOf, invoiceShape, optionalRef, parseShape } from '../shapes.js';
 import { parkEvent } from '../park.js';
 import { tenantExists } from '../tenants.js';
@@ -30,7 +31,7 @@ async function signalInvoice(
   const workflowId = invoiceWorkflowId(target.tenantId, target.invoiceId);
   // signalWithStart: a closed invoice workflow is reopened and reloads its state from PostgreSQL.
   await ctx.temporal.withDeadline(Date.now() + ctx.deadlineMs, () =>
-    ctx.temporal.workflow.signalWithStart(invoiceWorkflow, {
+    ctx.temporal.workflow.signalWithStart<InvoiceWorkflow, SignalArgs<typeof invoiceEventSignal>>(INVOICE_WORKFLOW_TYPE, {
       workflowId,
       taskQueue: ctx.taskQueue,
       args: [{ tenantId: target.tenantId, invoiceId: target.invoiceId, source: target.source, retry: ctx.retry }],

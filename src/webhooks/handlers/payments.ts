@@ -1,9 +1,10 @@
+import type { SignalArgs } from '../../temporal/signal-args.js';
 import type Stripe from 'stripe';
 import { z } from 'zod';
-import type { OrderStripeEvent, PaymentIntentEventType, RefundSnapshot } from '../../../activities/order-types.js';
-import { findOrdersByPaymentIntent } from '../../db/orders.js';
+import type { OrderStripeEvent, PaymentIntentEventType, RefundSnapshot } from '../../domain/order/contracts.js';
+import { findOrdersByPaymentIntent } from '../../db/orders/order.js';
 import { orderWorkflowId } from '../../temporal/workflow-ids.js';
-import { orderStripeEventSignal, orderWorkflow } from '../../../workflows/order.js';
+import { orderStripeEventSignal, ORDER_WORKFLOW_TYPE, type OrderWorkflow } from '../../../workflows/order/messages.js';
 import { amount, currency, expandable, idOf, metadataValue, optionalRef, parseShape, paymentError, stripeId, stripeWord, text } from '../shapes.js';
 import type { WebhookContext, WebhookHandler, WebhookHandlerMap, WebhookOutcome } from '../types.js';
 
@@ -57,7 +58,7 @@ async function signal(target: Target, signalArg: OrderStripeEvent, ctx: WebhookC
   if ('ignored' in target) return { status: 'ignored', reason: target.ignored };
   const workflowId = orderWorkflowId(target.tenantId, target.orderId);
   await ctx.temporal.withDeadline(Date.now() + ctx.deadlineMs, () =>
-    ctx.temporal.workflow.signalWithStart(orderWorkflow, {
+    ctx.temporal.workflow.signalWithStart<OrderWorkflow, SignalArgs<typeof orderStripeEventSignal>>(ORDER_WORKFLOW_TYPE, {
       workflowId,
       taskQueue: ctx.taskQueue,
       args: [{ tenantId: target.tenantId, orderId: target.orderId, origin: 'webhook', retry: ctx.retry }],

@@ -1,10 +1,10 @@
+import { EXCESS_PAYMENT_WORKFLOW_TYPE, type ExcessPaymentWorkflow } from '../../../workflows/excess-payment/messages.js';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type Stripe from 'stripe';
 import { z } from 'zod';
-import type { RecoveryItemKind } from '../../../activities/recovery-types.js';
+import type { RecoveryItemKind } from '../../domain/recovery/contracts.js';
 import { recordCampaignPaid } from '../../db/recoveries.js';
 import { excessPaymentWorkflowId } from '../../temporal/workflow-ids.js';
-import { excessPaymentWorkflow } from '../../../workflows/excess-payment.js';
 import { checkoutPayment, metadataValue, optionalRef, parseShape, ref } from '../shapes.js';
 import { tenantExists } from '../tenants.js';
 import type { WebhookHandler, WebhookHandlerMap } from '../types.js';
@@ -50,7 +50,7 @@ const routeLegacyRecoveryPayment: WebhookHandler = async (event, ctx) => {
   const workflowId = excessPaymentWorkflowId(tenantId, payment.paymentIntentId);
   try {
     await ctx.temporal.withDeadline(Date.now() + ctx.deadlineMs, () =>
-      ctx.temporal.workflow.start(excessPaymentWorkflow, {
+      ctx.temporal.workflow.start<ExcessPaymentWorkflow>(EXCESS_PAYMENT_WORKFLOW_TYPE, {
         workflowId,
         taskQueue: ctx.taskQueue,
         args: [

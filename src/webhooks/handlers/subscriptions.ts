@@ -1,16 +1,11 @@
+import type { SignalArgs } from '../../temporal/signal-args.js';
 import type Stripe from 'stripe';
 import { z } from 'zod';
-import {
-  invoiceSnapshot,
-  invoiceSubscriptionId,
-  subscriptionSnapshot,
-  type InvoiceEventType,
-  type SubscriptionEvent,
-  type SubscriptionEventType,
-} from '../../../activities/subscription-types.js';
+import { invoiceSnapshot, invoiceSubscriptionId, subscriptionSnapshot } from '../../stripe/subscription-snapshot.js';
+import { type InvoiceEventType, type SubscriptionEvent, type SubscriptionEventType } from '../../domain/subscription/contracts.js';
 import { findSubscriptionTenants } from '../../db/subscriptions.js';
 import { subscriptionWorkflowId } from '../../temporal/workflow-ids.js';
-import { subscriptionEventSignal, subscriptionWorkflow } from '../../../workflows/subscription.js';
+import { subscriptionEventSignal, SUBSCRIPTION_WORKFLOW_TYPE, type SubscriptionWorkflow } from '../../../workflows/subscription/messages.js';
 import { amount, count, currency, expandable, invoiceShape, optionalRef, parseShape, stripeId, stripeWord, timestamp } from '../shapes.js';
 import { tenantExists } from '../tenants.js';
 import type { WebhookContext, WebhookHandler, WebhookHandlerMap, WebhookOutcome } from '../types.js';
@@ -82,7 +77,7 @@ async function resolveTenant(
 async function signal(ctx: WebhookContext, tenantId: string, subscriptionId: string, payload: SubscriptionEvent): Promise<WebhookOutcome> {
   const workflowId = subscriptionWorkflowId(tenantId, subscriptionId);
   await ctx.temporal.withDeadline(Date.now() + ctx.deadlineMs, () =>
-    ctx.temporal.workflow.signalWithStart(subscriptionWorkflow, {
+    ctx.temporal.workflow.signalWithStart<SubscriptionWorkflow, SignalArgs<typeof subscriptionEventSignal>>(SUBSCRIPTION_WORKFLOW_TYPE, {
       workflowId,
       taskQueue: ctx.taskQueue,
       args: [{ tenantId, subscriptionId, retry: ctx.retry }],

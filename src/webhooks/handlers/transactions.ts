@@ -1,8 +1,9 @@
+import type { SignalArgs } from '../../temporal/signal-args.js';
 import type Stripe from 'stripe';
 import { z } from 'zod';
-import type { TransactionPaymentEvent } from '../../../activities/transaction-types.js';
+import type { TransactionPaymentEvent } from '../../domain/transaction/contracts.js';
 import { transactionWorkflowId } from '../../temporal/workflow-ids.js';
-import { transactionPaymentSignal, transactionWorkflow } from '../../../workflows/transaction.js';
+import { transactionPaymentSignal, TRANSACTION_WORKFLOW_TYPE, type TransactionWorkflow } from '../../../workflows/transaction/messages.js';
 import { amount, checkoutPayment, currency, idOf, parseShape, paymentError, ref, stripeId, truncate, type CheckoutPayment } from '../shapes.js';
 import type { WebhookContext, WebhookHandler, WebhookHandlerMap, WebhookOutcome } from '../types.js';
 
@@ -32,7 +33,7 @@ function targetOf(metadata: Stripe.Metadata | null | undefined, ctx: WebhookCont
 export async function signalTransaction(ctx: WebhookContext, target: { tenantId: string; ref: string }, event: TransactionPaymentEvent): Promise<WebhookOutcome> {
   const workflowId = transactionWorkflowId(target.tenantId, target.ref);
   await ctx.temporal.withDeadline(Date.now() + ctx.deadlineMs, () =>
-    ctx.temporal.workflow.signalWithStart(transactionWorkflow, {
+    ctx.temporal.workflow.signalWithStart<TransactionWorkflow, SignalArgs<typeof transactionPaymentSignal>>(TRANSACTION_WORKFLOW_TYPE, {
       workflowId,
       taskQueue: ctx.taskQueue,
       args: [{ tenantId: target.tenantId, ref: target.ref, retry: ctx.retry }],

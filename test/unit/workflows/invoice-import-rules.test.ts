@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { InvoiceImportPageResult } from '../../../activities/invoice-import-types.js';
+import type { InvoiceImportPageResult } from '../../../src/domain/invoice-import/contracts.js';
 import type { InvoiceImportInput } from '../../../workflows/invoice-import/messages.js';
 import { addPage, nextCursorOf, pagesPerRunOf, pageSizeOf, startingProgress } from '../../../workflows/invoice-import/rules.js';
 

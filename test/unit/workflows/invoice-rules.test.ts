@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { InvoiceRecord } from '../../../activities/invoice-types.js';
+import type { InvoiceRecord } from '../../../src/domain/invoice/contracts.js';
 import type { InvoiceInput } from '../../../workflows/invoice/messages.js';
 import {
   adoptRecord,

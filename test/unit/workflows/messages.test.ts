@@ -1,6 +1,6 @@
 import type { WorkflowClient } from '@temporalio/client';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import type { OrderStripeEvent } from '../../../activities/order-types.js';
+import type { OrderStripeEvent } from '../../../src/domain/order/contracts.js';
 import * as excessPayment from '../../../workflows/excess-payment/messages.js';
 import * as invoiceImport from '../../../workflows/invoice-import/messages.js';
 import * as invoice from '../../../workflows/invoice/messages.js';

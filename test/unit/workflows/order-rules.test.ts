@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { OrderRecord } from '../../../activities/order-types.js';
+import type { OrderRecord } from '../../../src/domain/order/contracts.js';
 import type { OrderAttemptState, OrderRefundState, OrderState } from '../../../workflows/order/messages.js';
 import {
   adoptRecord,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SubscriptionSnapshot } from '../../../activities/subscription-types.js';
+import type { SubscriptionSnapshot } from '../../../src/domain/subscription/contracts.js';
 import type { SubscriptionState } from '../../../workflows/subscription/messages.js';
 import {
   adoptSnapshot,

@@ -6,7 +6,7 @@ import { validateTopUpAmount } from '../../../credits/top-up-amount.js';
 import { updateFailureType } from '../../../temporal/errors.js';
 import { retryScheduleFromConfig } from '../../../temporal/retry.js';
 import { topUpWorkflowId } from '../../../temporal/workflow-ids.js';
-import { createCheckoutSessionUpdate, topUpWorkflow } from '../../../../workflows/topup.js';
+import { createCheckoutSessionUpdate, TOP_UP_WORKFLOW_TYPE, type TopUpWorkflow } from '../../../../workflows/top-up/messages.js';
 import { resolveAccountId, type Principal } from '../../auth.js';
 import { allowedOrigin } from '../../origin.js';
 import { HttpProblem, problems } from '../../problem.js';
@@ -59,7 +59,7 @@ export function creditHandlers({ config, db, temporal }: RouteDeps): Handlers<ty
                 cancelUrl: `${origin}/credits/top-ups/cancelled?${query}`,
               },
             ],
-            startWorkflowOperation: new WithStartWorkflowOperation(topUpWorkflow, {
+            startWorkflowOperation: new WithStartWorkflowOperation<TopUpWorkflow>(TOP_UP_WORKFLOW_TYPE, {
               workflowId,
               taskQueue: config.TEMPORAL_TASK_QUEUE,
               args: [{ tenantId: principal.tenantId, topUpId, accountId: account, retry }],

@@ -1,4 +1,4 @@
-import type { RecoveryItemKind } from '../../../../activities/recovery-types.js';
+import type { RecoveryItemKind } from '../../../domain/recovery/contracts.js';
 import type { Db } from '../../../db/connection.js';
 import { listExcessPayments } from '../../../db/excess-payments.js';
 import type { z } from '../../zod.js';

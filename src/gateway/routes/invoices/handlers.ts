@@ -1,20 +1,15 @@
+import type { SignalArgs } from '../../../temporal/signal-args.js';
 import { randomBytes } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { findClient, findOrCreateClientByEmail, setClientUser } from '../../../db/clients.js';
-import { findInvoice, insertManualInvoice, listInvoices, voidManualInvoice, type InvoiceDetails } from '../../../db/invoices.js';
+import { findInvoice, listInvoices } from '../../../db/invoices/queries.js';
+import { insertManualInvoice, voidManualInvoice } from '../../../db/invoices/manual.js';
+import { type InvoiceDetails } from '../../../db/invoices/rows.js';
 import { invoiceImportJson, readInvoiceImport, startInvoiceImport } from '../../../invoices/imports.js';
 import { updateFailureType } from '../../../temporal/errors.js';
 import { retryScheduleFromConfig } from '../../../temporal/retry.js';
 import { invoiceWorkflowId } from '../../../temporal/workflow-ids.js';
-import {
-  createPaymentLinkUpdate,
-  INVOICE_CANCELLED_ERROR,
-  INVOICE_NOT_MANUAL_ERROR,
-  INVOICE_PAID_ERROR,
-  INVOICE_UNKNOWN_ERROR,
-  invoiceEventSignal,
-  invoiceWorkflow,
-} from '../../../../workflows/invoice.js';
+import { createPaymentLinkUpdate, INVOICE_CANCELLED_ERROR, INVOICE_NOT_MANUAL_ERROR, INVOICE_PAID_ERROR, INVOICE_UNKNOWN_ERROR, invoiceEventSignal, INVOICE_WORKFLOW_TYPE, type InvoiceWorkflow } from '../../../../workflows/invoice/messages.js';
 import { isEndUser } from '../../auth.js';
 import { HttpProblem, problems } from '../../problem.js';
 import type { Handlers, RouteDeps } from '../../route.js';
@@ -42,7 +37,7 @@ export function invoiceHandlers({ config, db, temporal }: RouteDeps): Handlers<t
   const startArgs = (tenantId: string, id: string) => ({
     workflowId: invoiceWorkflowId(tenantId, id),
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    args: [{ tenantId, invoiceId: id, source: 'manual' as const, retry }] as [Parameters<typeof invoiceWorkflow>[0]],
+    args: [{ tenantId, invoiceId: id, source: 'manual' as const, retry }] as [Parameters<InvoiceWorkflow>[0]],
   });
 
   async function load(tenantId: string, id: string): Promise<InvoiceDetails> {
@@ -83,7 +78,7 @@ export function invoiceHandlers({ config, db, temporal }: RouteDeps): Handlers<t
       try {
         // The workflow watches the due date; a replay finds it running (USE_EXISTING).
         await temporal.withDeadline(deadline(), () =>
-          temporal.workflow.start(invoiceWorkflow, { ...startArgs(tenantId, id), workflowIdConflictPolicy: 'USE_EXISTING' }),
+          temporal.workflow.start<InvoiceWorkflow>(INVOICE_WORKFLOW_TYPE, { ...startArgs(tenantId, id), workflowIdConflictPolicy: 'USE_EXISTING' }),
         );
       } catch (error) {
         if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
@@ -129,7 +124,7 @@ export function invoiceHandlers({ config, db, temporal }: RouteDeps): Handlers<t
       if (outcome === 'not_manual') throw new HttpProblem(422, 'invoice_not_manual', 'This invoice comes from Stripe; void it in Stripe.');
       if (outcome === 'paid') throw problems.conflict('invoice_paid', 'This invoice is paid and cannot be voided.');
       await temporal.withDeadline(deadline(), () =>
-        temporal.workflow.signalWithStart(invoiceWorkflow, {
+        temporal.workflow.signalWithStart<InvoiceWorkflow, SignalArgs<typeof invoiceEventSignal>>(INVOICE_WORKFLOW_TYPE, {
           ...startArgs(principal.tenantId, params.id),
           signal: invoiceEventSignal,
           signalArgs: [{ kind: 'voided', eventId: `void:${params.id}` }],
@@ -154,7 +149,7 @@ export function invoiceHandlers({ config, db, temporal }: RouteDeps): Handlers<t
         const link = await temporal.withDeadline(deadline(), () =>
           temporal.workflow.executeUpdateWithStart(createPaymentLinkUpdate, {
             args: [],
-            startWorkflowOperation: new WithStartWorkflowOperation(invoiceWorkflow, {
+            startWorkflowOperation: new WithStartWorkflowOperation<InvoiceWorkflow>(INVOICE_WORKFLOW_TYPE, {
               ...startArgs(tenantId, invoice.id),
               workflowIdConflictPolicy: 'USE_EXISTING',
             }),

@@ -1,5 +1,5 @@
 import type { ClientRecord } from '../../../db/clients.js';
-import type { InvoiceDetails } from '../../../db/invoices.js';
+import type { InvoiceDetails } from '../../../db/invoices/rows.js';
 import { problems } from '../../problem.js';
 import { isoFromMs } from '../../schemas.js';
 

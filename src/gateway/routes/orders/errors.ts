@@ -1,7 +1,8 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { formatMinorUnits, isChargeableAmount, isSupportedCurrency, minimumChargeAmount } from '../../../money.js';
-import { HttpProblem, problems, type FieldError } from '../../problem.js';
-import { STRIPE_TRANSIENT_ERROR } from '../../upstream.js';
+import { formatMinorUnits, isChargeableAmount, isSupportedCurrency, minimumChargeAmount } from '../../../domain/money.js';
+import { HttpProblem, problems } from '../../problem.js';
+import { type FieldError } from '../../../domain/problem.js';
+import { STRIPE_TRANSIENT_ERROR } from '../../../domain/retry/error-types.js';
 
 /** Stripe's per-currency minimum and granularity, checked before the workflow is asked. */
 export function amountErrors(amount: number, code: string, field = 'body.amount'): FieldError[] {

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation } from '@temporalio/client';
-import type { OrderRecord } from '../../../../activities/order-types.js';
-import { findOrder, findOrdersByPaymentIntent } from '../../../db/orders.js';
+import type { OrderRecord } from '../../../domain/order/contracts.js';
+import { findOrder, findOrdersByPaymentIntent } from '../../../db/orders/order.js';
 import { retryScheduleFromConfig } from '../../../temporal/retry.js';
 import { orderWorkflowId } from '../../../temporal/workflow-ids.js';
-import { confirmPaymentUpdate, createPaymentIntentUpdate, orderWorkflow, refundUpdate } from '../../../../workflows/order.js';
+import { confirmPaymentUpdate, createPaymentIntentUpdate, refundUpdate, ORDER_WORKFLOW_TYPE, type OrderWorkflow } from '../../../../workflows/order/messages.js';
 import { isEndUser, type Principal } from '../../auth.js';
 import { HttpProblem, problems } from '../../problem.js';
 import type { Handlers, RouteDeps } from '../../route.js';
@@ -25,7 +25,7 @@ export function orderHandlers({ config, db, temporal }: RouteDeps): Handlers<typ
 
   /** Update-with-start: a closed order workflow is reopened (it reloads its state from PostgreSQL). */
   function withStart(principal: Principal, id: string, origin: 'api' | 'webhook') {
-    return new WithStartWorkflowOperation(orderWorkflow, {
+    return new WithStartWorkflowOperation<OrderWorkflow>(ORDER_WORKFLOW_TYPE, {
       workflowId: orderWorkflowId(principal.tenantId, id),
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       args: [{ tenantId: principal.tenantId, orderId: id, origin, retry }],

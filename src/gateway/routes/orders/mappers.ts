@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { OrderRecord } from '../../../../activities/order-types.js';
-import { currencyExponent, formatMinorUnits } from '../../../money.js';
+import type { OrderRecord } from '../../../domain/order/contracts.js';
+import { currencyExponent, formatMinorUnits } from '../../../domain/money.js';
 import { isEndUser, type Principal } from '../../auth.js';
 
 /**

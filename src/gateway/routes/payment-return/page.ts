@@ -1,7 +1,7 @@
 /** The gateway's payment return page: what a Checkout Session shows the customer, rendered as self-contained HTML. */
 import type Stripe from 'stripe';
 import { escapeHtml } from '../../../messaging/templates.js';
-import { formatMinorUnits } from '../../../money.js';
+import { formatMinorUnits } from '../../../domain/money.js';
 
 export type ReturnPageResult = 'paid' | 'processing' | 'unpaid' | 'no_payment_required' | 'confirming' | 'cancelled';
 

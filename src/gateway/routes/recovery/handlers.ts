@@ -7,17 +7,7 @@ import { recoveryScheduleSchema } from '../../../recoveries/schedule.js';
 import { startRecoveryCampaign } from '../../../recoveries/start.js';
 import { retryScheduleFromConfig } from '../../../temporal/retry.js';
 import { recoveryWorkflowId } from '../../../temporal/workflow-ids.js';
-import {
-  cancelRecoveryUpdate,
-  markPaidRecoveryUpdate,
-  pauseRecoveryUpdate,
-  RECOVERY_REJECTED,
-  recoveryStateQuery,
-  resumeRecoveryUpdate,
-  sendNowRecoveryUpdate,
-  snoozeRecoveryUpdate,
-  type RecoveryState,
-} from '../../../../workflows/recovery.js';
+import { cancelRecoveryUpdate, markPaidRecoveryUpdate, pauseRecoveryUpdate, RECOVERY_REJECTED, recoveryStateQuery, resumeRecoveryUpdate, sendNowRecoveryUpdate, snoozeRecoveryUpdate, type RecoveryState } from '../../../../workflows/recovery/messages.js';
 import type { Principal } from '../../auth.js';
 import { problems } from '../../problem.js';
 import type { Handlers, RouteDeps } from '../../route.js';

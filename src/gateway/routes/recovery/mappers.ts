@@ -1,6 +1,6 @@
 import type { CampaignRecord } from '../../../db/recoveries.js';
-import type { RecoverySchedule } from '../../../recoveries/schedule.js';
-import type { RecoveryState } from '../../../../workflows/recovery.js';
+import type { RecoverySchedule } from '../../../domain/recovery/schedule.js';
+import type { RecoveryState } from '../../../../workflows/recovery/messages.js';
 import { isoFromMs } from '../../schemas.js';
 
 export function campaignJson(campaign: CampaignRecord) {

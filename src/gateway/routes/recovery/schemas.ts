@@ -1,4 +1,4 @@
-import type { CampaignStatus } from '../../../../activities/recovery-types.js';
+import type { CampaignStatus } from '../../../domain/recovery/contracts.js';
 import { CAMPAIGN_ID_PATTERN } from '../../../recoveries/campaign-id.js';
 import { timeZoneSchema } from '../../../recoveries/schedule.js';
 import { currency, e164Phone, metadataMap, minorUnits, pageLimit, text } from '../../schemas.js';

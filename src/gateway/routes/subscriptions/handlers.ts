@@ -3,7 +3,7 @@ import { findPrice, isCatalogSynced, listActiveCatalog, setPriceCredits } from '
 import { findStripeCustomer } from '../../../db/stripe-customers.js';
 import { findSubscription, listSubscriptions, summarizeCycles, type SubscriptionRecord } from '../../../db/subscriptions.js';
 import { subscriptionWorkflowId } from '../../../temporal/workflow-ids.js';
-import { cancelSubscriptionUpdate, subscriptionStateQuery } from '../../../../workflows/subscription.js';
+import { cancelSubscriptionUpdate, subscriptionStateQuery } from '../../../../workflows/subscription/messages.js';
 import { resolveAccountId, type Principal } from '../../auth.js';
 import { allowedOrigin } from '../../origin.js';
 import { HttpProblem, problems } from '../../problem.js';

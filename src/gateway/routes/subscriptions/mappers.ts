@@ -1,6 +1,6 @@
 import type { CatalogPrice } from '../../../db/catalog.js';
 import type { CycleSummary, SubscriptionRecord } from '../../../db/subscriptions.js';
-import type { SubscriptionState } from '../../../../workflows/subscription.js';
+import type { SubscriptionState } from '../../../../workflows/subscription/messages.js';
 import { isoFromSeconds } from '../../schemas.js';
 
 export function priceJson(price: CatalogPrice) {

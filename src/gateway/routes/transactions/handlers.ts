@@ -8,17 +8,10 @@ import { stripeAccountFor } from '../../../stripe/connected-account.js';
 import { updateFailureType } from '../../../temporal/errors.js';
 import { retryScheduleFromConfig } from '../../../temporal/retry.js';
 import { transactionWorkflowId } from '../../../temporal/workflow-ids.js';
-import {
-  ensurePaymentLinkUpdate,
-  openCheckoutSessionUpdate,
-  TRANSACTION_MISMATCH,
-  TRANSACTION_PAID,
-  transactionWorkflow,
-  type TransactionPaymentRequest,
-} from '../../../../workflows/transaction.js';
+import { ensurePaymentLinkUpdate, openCheckoutSessionUpdate, TRANSACTION_MISMATCH, TRANSACTION_PAID, type TransactionPaymentRequest, TRANSACTION_WORKFLOW_TYPE, type TransactionWorkflow } from '../../../../workflows/transaction/messages.js';
 import { HttpProblem, problems } from '../../problem.js';
 import type { Handlers, RouteDeps } from '../../route.js';
-import { STRIPE_TRANSIENT_ERROR } from '../../upstream.js';
+import { STRIPE_TRANSIENT_ERROR } from '../../../domain/retry/error-types.js';
 import { itemExcessPayments } from '../excess-payments/index.js';
 import { sessionStatusJson, transactionPaymentJson } from './mappers.js';
 import type { contracts } from './schemas.js';
@@ -40,7 +33,7 @@ export function transactionHandlers({ config, db, temporal, stripe }: RouteDeps)
   const deadline = () => Date.now() + config.TEMPORAL_RPC_TIMEOUT_MS * 4;
 
   function startOperation(tenantId: string, ref: string) {
-    return new WithStartWorkflowOperation(transactionWorkflow, {
+    return new WithStartWorkflowOperation<TransactionWorkflow>(TRANSACTION_WORKFLOW_TYPE, {
       workflowId: transactionWorkflowId(tenantId, ref),
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       args: [{ tenantId, ref, retry }],

@@ -1,3 +1,0 @@
-// Shim during renovation: importers move in the final pass.
-export * from './invoice-import/messages.js';
-export * from './invoice-import/workflow.js';

@@ -1,3 +1,0 @@
-// Shim during renovation: importers move in the final pass.
-export * from './invoice/messages.js';
-export * from './invoice/workflow.js';

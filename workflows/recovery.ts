@@ -1,3 +1,0 @@
-// Shim during renovation: importers move in the final pass.
-export * from './recovery/messages.js';
-export * from './recovery/workflow.js';

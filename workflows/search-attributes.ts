@@ -1,2 +1,0 @@
-// Shim during renovation: importers move in the final pass.
-export * from '../src/domain/search-attributes.js';

@@ -1,3 +1,0 @@
-// Shim during renovation: importers move in the final pass.
-export * from './subscription/messages.js';
-export * from './subscription/workflow.js';
