@@ -153,6 +153,21 @@ export const configSchema = z
       return numbers;
     }),
     ACTIVITY_RETRY_BACKOFF: durationList,
+    /**
+     * How long an activity keeps backing off before its workflow stops and waits for an operator (NeedsAttention,
+     * then a retry or skip): 3 days by default, like Stripe's own redelivery. Durations like 30s, 12h, 3d.
+     */
+    ACTIVITY_RETRY_MAX_ELAPSED: z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        const ms = parseDurationMs(value ?? '3d');
+        if (ms === undefined || ms < 1000) {
+          ctx.addIssue({ code: 'custom', message: `expected a duration of at least 1s like 3d or 12h; got "${value}"` });
+          return z.NEVER;
+        }
+        return ms;
+      }),
 
     JWT_SECRET: optionalString,
     JWT_JWKS_URL: z.url().optional(),

@@ -4,11 +4,11 @@
  */
 import { RetryState } from '@temporalio/common';
 import { ActivityFailure, ApplicationFailure, type ActivityOptions } from '@temporalio/workflow';
-import { ACTIVITY_RETRY_LIMIT, retryPolicy, type RetrySchedule } from '../src/domain/retry/schedule.js';
+import { retryLimit, retryPolicy, type RetrySchedule } from '../src/domain/retry/schedule.js';
 
 
 export function activityOptions(schedule: RetrySchedule): ActivityOptions {
-  return { startToCloseTimeout: '30 seconds', scheduleToCloseTimeout: ACTIVITY_RETRY_LIMIT, retry: retryPolicy(schedule) };
+  return { startToCloseTimeout: '30 seconds', scheduleToCloseTimeout: retryLimit(schedule), retry: retryPolicy(schedule) };
 }
 
 /**

@@ -17,6 +17,7 @@ import { isDeadlineExceeded, isStripeUnavailable, temporalAnswers } from './upst
 import { adminRoutes } from './routes/admin/index.js';
 import { connectRoutes } from './routes/connect/index.js';
 import { creditRoutes } from './routes/credits/index.js';
+import { attentionRoutes } from './routes/attention/index.js';
 import { excessPaymentRoutes } from './routes/excess-payments/index.js';
 import { invoiceRoutes } from './routes/invoices/index.js';
 import { orderRoutes } from './routes/orders/index.js';
@@ -186,6 +187,7 @@ export function createApp({ config, db, temporal, log, stripe = createStripeClie
   app.use(recoveryRoutes(registry, routeDeps));
   app.use(transactionRoutes(registry, routeDeps));
   app.use(excessPaymentRoutes(registry, routeDeps));
+  app.use(attentionRoutes(registry, routeDeps));
   app.use(paymentPageRoutes(registry, routeDeps));
   // Public landing page after Checkout (customer browser, no credentials; helmet's headers apply).
   app.use(paymentReturnRoutes(registry, routeDeps));

@@ -105,14 +105,14 @@ describe('invoices end to end (real Temporal, PostgreSQL, stripe-mock)', () => {
     expect((await invoice(id, app.keys.t2Admin)).status).toBe(404);
   });
 
-  it('routes connected-account invoices to the owning tenant and ignores platform invoices without a tenant', async () => {
+  it('routes connected-account invoices to the owning tenant and parks platform invoices without a tenant', async () => {
     const connected = stripeEvent('invoice.finalized', invoiceObject('in_test_connected1', { status: 'open' }), { account: T2_ACCOUNT });
     expect((await deliver(connected)).body).toMatchObject({ status: 'routed', workflowId: invoiceWorkflowId('t2', 'in_test_connected1') });
     await waitForStatus('in_test_connected1', 'pending', app.keys.t2Admin);
 
     const platform = await deliver(stripeEvent('invoice.created', invoiceObject('in_test_platform1', { status: 'draft' })));
     expect(platform.status).toBe(200);
-    expect(platform.body.status).toBe('ignored');
+    expect(platform.body).toMatchObject({ status: 'parked', workflowId: 'parked-events:platform' });
   });
 
   it('creates a manual invoice and one Payment Link across concurrent and repeated calls; paying it marks paid once', async () => {

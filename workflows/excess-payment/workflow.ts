@@ -1,3 +1,4 @@
+import { Attention } from '../shared/attention.js';
 import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ExcessPaymentActivities } from '../../activities/excess-payments.js';
 import type { ExcessPaymentRecord } from '../../src/domain/transaction/contracts.js';
@@ -11,7 +12,7 @@ import { paymentOf, statusAfterRefund } from './rules.js';
  * item's own instrument). One per PaymentIntent (`excess-payment:<tenant>:<pi>`), so it is refunded once.
  */
 export async function excessPaymentWorkflow(input: ExcessPaymentWorkflowInput): Promise<ExcessPaymentRecord> {
-  const acts = proxyActivities<ExcessPaymentActivities>(activityOptions(input.retry));
+  const acts = new Attention().wrap(proxyActivities<ExcessPaymentActivities>(activityOptions(input.retry)));
   upsertSearchAttributes([
     { key: TenantIdKey, value: input.tenantId },
     { key: StatusKey, value: 'refunding' },

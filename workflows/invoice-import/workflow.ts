@@ -1,3 +1,4 @@
+import { Attention } from '../shared/attention.js';
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -23,12 +24,12 @@ import { addPage, nextCursorOf, pagesPerRunOf, pageSizeOf, startingProgress } fr
  * resumes from its heartbeat. Re-running with the same `since` changes nothing: unchanged invoices are skipped.
  */
 export async function invoiceImportWorkflow(input: InvoiceImportInput): Promise<InvoiceImportProgress> {
-  const acts = proxyActivities<InvoiceImportActivities>({
+  const acts = new Attention().wrap(proxyActivities<InvoiceImportActivities>({
     ...activityOptions(input.retry),
     // A page of 100 invoices is 100 signals; the heartbeat, not the total time, tells a dead worker apart.
     startToCloseTimeout: '10 minutes',
     heartbeatTimeout: '10 seconds',
-  });
+  }));
   const pageSize = pageSizeOf(input);
   const pagesPerRun = pagesPerRunOf(input);
   const progress = startingProgress(input);

@@ -1,3 +1,4 @@
+import { Attention } from '../shared/attention.js';
 import { ApplicationFailure, CancellationScope, condition, isCancellation, log, patched, proxyActivities, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ExcessPaymentActivities } from '../../activities/excess-payments.js';
 import type { InvoiceActivities } from '../../activities/invoice.js';
@@ -33,9 +34,10 @@ export class InvoiceRun {
   private dueTimer: CancellationScope | undefined;
 
   constructor(private readonly input: InvoiceInput) {
-    this.acts = proxyActivities<InvoiceActivities>(activityOptions(input.retry));
-    this.recovery = proxyActivities<RecoveryHookActivities>(activityOptions(input.retry));
-    this.excess = proxyActivities<ExcessPaymentActivities>(activityOptions(input.retry));
+    const attention = new Attention();
+    this.acts = attention.wrap(proxyActivities<InvoiceActivities>(activityOptions(input.retry)));
+    this.recovery = attention.wrap(proxyActivities<RecoveryHookActivities>(activityOptions(input.retry)));
+    this.excess = attention.wrap(proxyActivities<ExcessPaymentActivities>(activityOptions(input.retry)));
     this.recoveryStarted = input.carried?.recoveryStarted ?? false;
     this.recoveryPaidNotified = input.carried?.recoveryPaidNotified ?? false;
     this.state = initialInvoiceState(input);

@@ -1,3 +1,4 @@
+import { Attention } from '../shared/attention.js';
 import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ExcessPaymentActivities } from '../../activities/excess-payments.js';
 import type { OrderActivities } from '../../activities/order.js';
@@ -31,9 +32,10 @@ export class OrderRun {
   touches = 0;
 
   constructor(readonly input: OrderInput) {
-    this.acts = proxyActivities<OrderActivities>(activityOptions(input.retry));
-    this.recovery = proxyActivities<RecoveryHookActivities>(activityOptions(input.retry));
-    this.excess = proxyActivities<ExcessPaymentActivities>(activityOptions(input.retry));
+    const attention = new Attention();
+    this.acts = attention.wrap(proxyActivities<OrderActivities>(activityOptions(input.retry)));
+    this.recovery = attention.wrap(proxyActivities<RecoveryHookActivities>(activityOptions(input.retry)));
+    this.excess = attention.wrap(proxyActivities<ExcessPaymentActivities>(activityOptions(input.retry)));
     this.state = input.carried ?? initialOrderState(input);
     this.inbox = new EventInbox(this.state, { seen: 500, log: 100 });
     this.hydrated = input.carried !== undefined;

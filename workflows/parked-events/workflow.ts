@@ -1,3 +1,4 @@
+import { Attention } from '../shared/attention.js';
 import { allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { createParkedEventActivities } from '../../activities/parked-events.js';
 import { AttentionReasonKey, NeedsAttentionKey, StatusKey } from '../../src/domain/search-attributes.js';
@@ -25,7 +26,10 @@ const LINK_CHECK_INTERVAL = '1 hour';
  */
 export async function parkedEventsWorkflow(input: ParkedEventsInput): Promise<ParkedEventsState> {
   const state: ParkedEventsState = { account: input.account, status: 'holding', held: input.held ?? [], dropped: input.dropped ?? 0, replays: [] };
-  const acts = proxyActivities<ParkedEventActivities>({ ...activityOptions(input.retry), startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute' });
+  // Skipping the database look only means waiting for the next one (or the link signal).
+  const acts = new Attention(new Set(['findAccountTenant'])).wrap(
+    proxyActivities<ParkedEventActivities>({ ...activityOptions(input.retry), startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute' }),
+  );
   let linked = false;
 
   const showAttention = () => {
@@ -59,7 +63,7 @@ export async function parkedEventsWorkflow(input: ParkedEventsInput): Promise<Pa
   // The link signal is sent best-effort by the Connect callback; an hourly look at the database backs it up.
   while (!linked && !workflowInfo().continueAsNewSuggested) {
     const signalled = await condition(() => linked || workflowInfo().continueAsNewSuggested, LINK_CHECK_INTERVAL);
-    if (!signalled && input.account !== PLATFORM_ACCOUNT && (await acts.findAccountTenant({ account: input.account })) !== null) linked = true;
+    if (!signalled && input.account !== PLATFORM_ACCOUNT && (await acts.findAccountTenant({ account: input.account })) != null) linked = true;
   }
   if (!linked) {
     await condition(allHandlersFinished);

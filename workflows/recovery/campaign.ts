@@ -1,3 +1,4 @@
+import { Attention } from '../shared/attention.js';
 import { ApplicationFailure, log, patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { RecoveryActivities } from '../../activities/recovery.js';
 import type { CampaignStatus } from '../../src/domain/recovery/contracts.js';
@@ -32,7 +33,8 @@ export class Campaign {
   private persistedKey = '';
 
   constructor(readonly input: RecoveryInput) {
-    this.acts = proxyActivities<RecoveryActivities>(activityOptions(input.retry));
+    // Switching a link off after the campaign is a courtesy: an operator may skip it when Stripe keeps refusing.
+    this.acts = new Attention(new Set(['releasePaymentInstrument'])).wrap(proxyActivities<RecoveryActivities>(activityOptions(input.retry)));
     this.state = initialRecoveryState(input, workflowInfo().startTime.getTime());
     this.timeZone = safeTimeZone(this.state.customer.timeZone);
     this.clock = Math.max(workflowInfo().runStartTime.getTime(), this.state.startedAtMs);

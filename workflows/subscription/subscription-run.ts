@@ -1,3 +1,4 @@
+import { Attention } from '../shared/attention.js';
 import { patched, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { RecoveryHookActivities } from '../../activities/recovery-hooks.js';
 import type { SubscriptionActivities } from '../../activities/subscription.js';
@@ -43,8 +44,9 @@ export class SubscriptionRun {
   private searchAttributesKey = '';
 
   constructor(private readonly input: SubscriptionInput) {
-    this.acts = proxyActivities<SubscriptionActivities>(activityOptions(input.retry));
-    this.recovery = proxyActivities<RecoveryHookActivities>(activityOptions(input.retry));
+    const attention = new Attention();
+    this.acts = attention.wrap(proxyActivities<SubscriptionActivities>(activityOptions(input.retry)));
+    this.recovery = attention.wrap(proxyActivities<RecoveryHookActivities>(activityOptions(input.retry)));
     this.state = input.carried ? { ...input.carried.state, eventsThisRun: 0 } : initialSubscriptionState(input);
     this.inbox = new EventInbox(this.state, { seen: 500, log: 100 }, [...(input.carried?.pending ?? [])]);
   }

@@ -1,3 +1,4 @@
+import { Attention } from '../shared/attention.js';
 import { allHandlersFinished, condition, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { TopUpActivities } from '../../activities/topup.js';
 import type { CheckoutSessionEvent, CheckoutSessionSummary, TopUpStatus } from '../../src/domain/top-up/contracts.js';
@@ -109,7 +110,7 @@ class TopUp {
 }
 
 export async function topUpWorkflow(input: TopUpInput): Promise<TopUpState> {
-  const acts = proxyActivities<TopUpActivities>(activityOptions(input.retry));
+  const acts = new Attention().wrap(proxyActivities<TopUpActivities>(activityOptions(input.retry)));
   const topUp = new TopUp(
     { tenantId: input.tenantId, topUpId: input.topUpId, accountId: input.accountId, status: 'pending', seenEventIds: [], eventLog: [] },
     acts,

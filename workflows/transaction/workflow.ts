@@ -1,3 +1,4 @@
+import { Attention } from '../shared/attention.js';
 import { allHandlersFinished, condition, continueAsNew, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ExcessPaymentActivities } from '../../activities/excess-payments.js';
 import type { RecoveryHookActivities } from '../../activities/recovery-hooks.js';
@@ -133,7 +134,8 @@ class Transaction {
  */
 export async function transactionWorkflow(input: TransactionInput): Promise<TransactionState> {
   const options = activityOptions(input.retry);
-  const acts = proxyActivities<TransactionActivities>(options);
+  const attention = new Attention();
+  const acts = attention.wrap(proxyActivities<TransactionActivities>(options));
   const transaction = new Transaction(
     {
       tenantId: input.tenantId,
@@ -145,8 +147,8 @@ export async function transactionWorkflow(input: TransactionInput): Promise<Tran
     },
     {
       acts,
-      excess: proxyActivities<ExcessPaymentActivities>(options),
-      recovery: proxyActivities<RecoveryHookActivities>(options),
+      excess: attention.wrap(proxyActivities<ExcessPaymentActivities>(options)),
+      recovery: attention.wrap(proxyActivities<RecoveryHookActivities>(options)),
     },
   );
   const { state, inbox } = transaction;

@@ -7,13 +7,21 @@ import { NON_RETRYABLE_ERROR_TYPES } from './error-types.js';
  */
 export interface RetrySchedule {
   intervalsMs: number[];
+  /** ACTIVITY_RETRY_MAX_ELAPSED; absent in workflows started before it existed (then ACTIVITY_RETRY_LIMIT). */
+  maxElapsedMs?: number;
 }
 
 /**
- * How long one activity keeps backing off on transient errors (database or Stripe down) before it fails for good:
- * the workflow then fails visibly (Failed in the Temporal UI, with the last error) and an operator resets it.
+ * How long one activity keeps backing off on transient errors (database or Stripe down) by default before its
+ * workflow stops and waits for an operator (workflows/shared/attention.ts): NeedsAttention in the Temporal UI and
+ * GET /v1/admin/attention, then a retry or skip.
  */
 export const ACTIVITY_RETRY_LIMIT = '3 days';
+
+/** The schedule-to-close timeout of one activity: its retries end there. */
+export function retryLimit(schedule: RetrySchedule): string | number {
+  return schedule.maxElapsedMs ?? ACTIVITY_RETRY_LIMIT;
+}
 
 export function retryPolicy(schedule: RetrySchedule): RetryPolicy {
   const intervals = schedule.intervalsMs.length > 0 ? schedule.intervalsMs : [60_000];
