@@ -1,5 +1,7 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import type { Config } from '../config.js';
 import type { RetrySchedule } from '../domain/retry/schedule.js';
+import { retryScheduleFromConfig } from './retry.js';
 import { EVENT_SWEEP_WORKFLOW_TYPE, eventSweepScheduleId, type EventSweepInput } from '../../workflows/event-sweep/messages.js';
 
 export interface EventSweepScheduleOptions {
@@ -44,4 +46,18 @@ export async function deleteEventSweepSchedule(client: Client, account: string):
   } catch (error) {
     if (!(error instanceof ScheduleNotFoundError)) throw error;
   }
+}
+
+export type SweepConfig = Pick<Config, 'STRIPE_EVENT_SWEEP_INTERVAL_MINUTES' | 'STRIPE_EVENT_SWEEP_INITIAL_LOOKBACK_HOURS' | 'TEMPORAL_TASK_QUEUE' | 'ACTIVITY_RETRY_BACKOFF'>;
+
+/** The sweep schedule of one account, with this deployment's settings. */
+export function sweepScheduleOptions(config: SweepConfig, account: string, tenantId?: string) {
+  return {
+    account,
+    ...(tenantId ? { tenantId } : {}),
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    intervalMinutes: config.STRIPE_EVENT_SWEEP_INTERVAL_MINUTES,
+    initialLookbackHours: config.STRIPE_EVENT_SWEEP_INITIAL_LOOKBACK_HOURS,
+    retry: retryScheduleFromConfig(config),
+  };
 }

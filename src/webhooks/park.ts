@@ -1,6 +1,8 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type Stripe from 'stripe';
 import { PLATFORM_ACCOUNT } from '../db/event-cursors.js';
 import {
+  accountLinkedSignal,
   PARKED_EVENTS_WORKFLOW_TYPE,
   parkedEventsWorkflowId,
   parkEventSignal,
@@ -28,4 +30,18 @@ export async function parkEvent(event: Stripe.Event, reason: ParkReason, ctx: We
   );
   ctx.log.info({ eventId: event.id, type: event.type, account, reason }, 'Stripe event parked until it can be routed');
   return { status: 'parked', workflowId };
+}
+
+/**
+ * Tells the account's holding workflow (if any) that the account now belongs to a tenant, so it replays what it
+ * holds. Best effort: the holding workflow also looks the account up hourly, so a missed signal only delays.
+ */
+export async function releaseParkedEvents(temporal: Client, account: string, tenantId: string): Promise<'signalled' | 'nothing_parked'> {
+  try {
+    await temporal.workflow.getHandle(parkedEventsWorkflowId(account)).signal(accountLinkedSignal, { tenantId });
+    return 'signalled';
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return 'nothing_parked';
+    throw error;
+  }
 }

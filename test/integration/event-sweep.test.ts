@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PLATFORM_ACCOUNT } from '../../src/db/event-cursors.js';
-import { deleteEventSweepSchedule, ensureEventSweepSchedule } from '../../src/temporal/event-sweep-schedules.js';
+import { deleteEventSweepSchedule, ensureEventSweepSchedule, sweepScheduleOptions } from '../../src/temporal/event-sweep-schedules.js';
 import { retryScheduleFromConfig } from '../../src/temporal/retry.js';
-import { sweepScheduleOptions } from '../../src/worker/event-sweeps.js';
 import { EVENT_SWEEP_WORKFLOW_TYPE, eventSweepScheduleId, type EventSweepWorkflow } from '../../workflows/event-sweep/messages.js';
 import { api, createTestApp, FRONTEND_ORIGIN, waitFor, type TestApp } from '../helpers/app-context.js';
 import { checkoutSessionEvent } from '../helpers/stripe-events.js';

@@ -14,6 +14,7 @@ import type { Logger } from '../../../logger.js';
 import type { Principal } from '../../auth.js';
 import { HttpProblem } from '../../problem.js';
 import type { Handlers, RouteDeps } from '../../route.js';
+import { afterAccountLinked } from './linked.js';
 import { ERROR_TITLES, resultPage } from './page.js';
 import type { contracts } from './schemas.js';
 
@@ -42,7 +43,7 @@ function connectionJson(connection: Awaited<ReturnType<typeof findTenantConnecti
  * Stripe Connect (Standard, OAuth) onboarding. The code exchange and the deauthorization are calls to Stripe's
  * OAuth endpoints (connect.stripe.com) made while the admin's browser or request waits, not API writes.
  */
-export function connectHandlers({ config, db, authenticate }: RouteDeps): Handlers<typeof contracts> {
+export function connectHandlers({ config, db, temporal, authenticate }: RouteDeps): Handlers<typeof contracts> {
   const key = stateKey(config);
   const configured = connectSettings(config);
   let client: ConnectOAuthClient | undefined;
@@ -143,6 +144,7 @@ export function connectHandlers({ config, db, authenticate }: RouteDeps): Handle
             scope: grant.scope,
           });
           log.info({ tenantId: state.tenantId, account: grant.stripeUserId, previousAccountId }, 'Stripe account connected');
+          await afterAccountLinked(temporal, config, state.tenantId, grant.stripeUserId, log);
         } catch (error) {
           if (error instanceof AccountAlreadyConnectedError) {
             throw new HttpProblem(409, 'account_already_connected', 'This Stripe account is already connected to another tenant.');
