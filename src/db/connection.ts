@@ -85,6 +85,11 @@ export function createDb(databaseUrl: string, options: CreateDbOptions = {}): Db
   return db;
 }
 
+/** The pg pool behind a Db made by createDb (for pool metrics); undefined for any other Kysely. */
+export function poolOf(db: Db): pg.Pool | undefined {
+  return pools.get(db)?.pool;
+}
+
 /**
  * `select 1` that holds a pool slot no longer than `timeoutMs` (readiness probes): a slot granted after the
  * deadline is released at once, and a connection whose answer does not come in time is destroyed.

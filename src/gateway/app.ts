@@ -9,7 +9,7 @@ import type { Db } from '../db/connection.js';
 import { maskText, type Logger } from '../logger.js';
 import { createStripeClient } from '../stripe/client.js';
 import { isTemporalUnavailable } from '../temporal/errors.js';
-import { createAuthenticator } from './auth.js';
+import { createAuthenticator, requireRole, type Principal } from './auth.js';
 import { buildOpenApiDocument, DOCS_HTML, DOCS_JS } from './openapi.js';
 import { HttpProblem } from './problem.js';
 import { writeRateLimit } from './rate-limit.js';
@@ -17,6 +17,7 @@ import { isDeadlineExceeded, isStripeUnavailable, temporalAnswers } from './upst
 import { adminRoutes } from './routes/admin/index.js';
 import { connectRoutes } from './routes/connect/index.js';
 import { creditRoutes } from './routes/credits/index.js';
+import { createPlatformMetrics, tenantMetricsRegistry, type PlatformMetrics } from '../metrics/platform.js';
 import { attentionRoutes } from './routes/attention/index.js';
 import { excessPaymentRoutes } from './routes/excess-payments/index.js';
 import { invoiceRoutes } from './routes/invoices/index.js';
@@ -42,6 +43,8 @@ export interface GatewayDeps {
    */
   stripe?: Stripe;
   version?: string;
+  /** Prometheus metrics (src/metrics/): main.ts shares them with the METRICS_PORT listener. */
+  metrics?: PlatformMetrics;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -127,12 +130,15 @@ async function problemFor(error: unknown, temporal: Client, log: Logger | undefi
 
 /** Every error leaves as RFC 9457 problem details; unexpected ones are logged with the request id. */
 const problemHandler =
-  (temporal: Client): ErrorRequestHandler =>
+  (temporal: Client, metrics: PlatformMetrics): ErrorRequestHandler =>
   (error, req, res, _next) => {
     const log = (res.locals.log as Logger | undefined) ?? undefined;
     void problemFor(error, temporal, log)
       .catch(() => new HttpProblem(500, 'internal_error', 'An unexpected error occurred.'))
-      .then((problem) => sendProblem(problem, req, res));
+      .then((problem) => {
+        if (problem.status === 503) metrics.gateway.unavailable.inc({ code: problem.code });
+        sendProblem(problem, req, res);
+      });
   };
 
 function sendProblem(problem: HttpProblem, req: Request, res: Response): void {
@@ -155,15 +161,24 @@ function sendProblem(problem: HttpProblem, req: Request, res: Response): void {
     });
 }
 
-export function createApp({ config, db, temporal, log, stripe = createStripeClient(config), version = '0.1.0' }: GatewayDeps): express.Express {
+export function createApp({
+  config,
+  db,
+  temporal,
+  log,
+  stripe = createStripeClient(config),
+  version = '0.1.0',
+  metrics = createPlatformMetrics({ db, temporal }),
+}: GatewayDeps): express.Express {
   const app = express();
+  app.locals.metrics = metrics;
   const registry = new OpenAPIRegistry();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(requestContext(log));
   // First and before express.json: the webhook route needs the raw bytes for the signature, and its caller
   // is Stripe, not a browser, so it skips the browser security headers below (measured on the ingest bench).
-  app.post(STRIPE_WEBHOOK_PATH, ...stripeWebhookHandlers({ config, db, temporal, stripe, log }));
+  app.post(STRIPE_WEBHOOK_PATH, ...stripeWebhookHandlers({ config, db, temporal, stripe, log, metrics: metrics.gateway }));
   // Twilio posts urlencoded forms (signed over the parsed params); the router parses its own bodies.
   app.use(twilioWebhookRouter({ config, db, log }));
   app.use(helmet());
@@ -189,6 +204,16 @@ export function createApp({ config, db, temporal, log, stripe = createStripeClie
   app.use(excessPaymentRoutes(registry, routeDeps));
   app.use(attentionRoutes(registry, routeDeps));
   app.use(paymentPageRoutes(registry, routeDeps));
+  // Prometheus text for a tenant admin: that tenant's money and stuck work (the operator's full set: METRICS_PORT).
+  app.get('/metrics', authenticate, requireRole('admin'), async (_req, res, next) => {
+    try {
+      const principal = res.locals.principal as Principal;
+      const tenantRegistry = tenantMetricsRegistry({ db, temporal }, principal.tenantId);
+      res.type(tenantRegistry.contentType).send(await tenantRegistry.metrics());
+    } catch (error) {
+      next(error);
+    }
+  });
   // Public landing page after Checkout (customer browser, no credentials; helmet's headers apply).
   app.use(paymentReturnRoutes(registry, routeDeps));
 
@@ -204,6 +229,6 @@ export function createApp({ config, db, temporal, log, stripe = createStripeClie
   });
 
   app.use((req, _res, next) => next(new HttpProblem(404, 'route_not_found', `No route for ${req.method} ${req.path}.`)));
-  app.use(problemHandler(temporal));
+  app.use(problemHandler(temporal, metrics));
   return app;
 }

@@ -1,6 +1,8 @@
 import { loadConfigOrExit } from '../config.js';
 import { appDbOptions, createDb } from '../db/connection.js';
 import { createLogger } from '../logger.js';
+import { createPlatformMetrics } from '../metrics/platform.js';
+import { startMetricsServer } from '../metrics/server.js';
 import { createTemporalClient } from '../temporal/connection.js';
 import { createApp } from './app.js';
 
@@ -8,7 +10,12 @@ const config = loadConfigOrExit();
 const log = createLogger(config.LOG_LEVEL, 'gateway');
 const db = createDb(config.DATABASE_URL, appDbOptions(config));
 const temporal = createTemporalClient(config);
-const app = createApp({ config, db, temporal, log });
+const metrics = createPlatformMetrics({ db, temporal });
+const app = createApp({ config, db, temporal, log, metrics });
+const metricsServer = config.METRICS_PORT
+  ? startMetricsServer(metrics.registry, config.METRICS_PORT, (error) => log.warn({ err: error }, 'metrics scrape failed'))
+  : undefined;
+if (metricsServer) log.info({ port: config.METRICS_PORT }, 'metrics listening');
 
 const server = app.listen(config.PORT, () => {
   log.info({ port: config.PORT }, 'gateway listening');
@@ -16,6 +23,7 @@ const server = app.listen(config.PORT, () => {
 
 async function shutdown(): Promise<void> {
   server.close();
+  metricsServer?.close();
   await temporal.connection.close().catch(() => undefined);
   await db.destroy();
   log.info('gateway stopped');
