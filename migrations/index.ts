@@ -17,6 +17,7 @@ import * as m0015 from './0015_subscription_status_at.js';
 import * as m0016 from './0016_ledger_moves_balance.js';
 import * as m0017 from './0017_client_user.js';
 import * as m0018 from './0018_stripe_event_cursors.js';
+import * as m0019 from './0019_tenant_frontends.js';
 
 /** Every migration, in order. Listed statically so the same code runs under tsx, vitest and a bundler. */
 export const migrations: Record<string, Migration> = {
@@ -38,4 +39,5 @@ export const migrations: Record<string, Migration> = {
   '0016_ledger_moves_balance': m0016,
   '0017_client_user': m0017,
   '0018_stripe_event_cursors': m0018,
+  '0019_tenant_frontends': m0019,
 };

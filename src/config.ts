@@ -144,10 +144,11 @@ export const configSchema = z
 
     /** Major units, scaled by each currency's exponent. */
     TOPUP_MAX_AMOUNT: z.coerce.number().int().positive().default(10_000),
+    /** Major units with up to 3 decimals (0.50, 10, 25), converted exactly per currency (src/domain/top-up/options.ts). */
     TOPUP_PRESET_AMOUNTS: csv.transform((values, ctx) => {
-      const numbers = values.map(Number);
-      if (numbers.some((n) => !Number.isSafeInteger(n) || n <= 0)) {
-        ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of positive whole amounts in major units' });
+      const numbers = values.map((value) => (/^\d{1,15}(\.\d{1,3})?$/.test(value) ? Number(value) : NaN));
+      if (numbers.some((n) => !(n > 0))) {
+        ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of positive amounts in major units, up to 3 decimals (0.50,10,25)' });
         return z.NEVER;
       }
       return numbers;

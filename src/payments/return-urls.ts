@@ -3,7 +3,8 @@
  *
  *   1. the tenant's own pages (PUT /v1/admin/payment-pages), `session_id={CHECKOUT_SESSION_ID}` added to the
  *      success URL unless it already carries the placeholder somewhere;
- *   2. FRONTEND_BASE_URL + /payments/success?session_id={CHECKOUT_SESSION_ID} and /payments/cancelled;
+ *   2. the tenant's frontend base URL (PUT /v1/admin/frontend, src/payments/frontend-urls.ts), else
+ *      FRONTEND_BASE_URL, + /payments/success?session_id={CHECKOUT_SESSION_ID} and /payments/cancelled;
  *   3. the gateway's own page, PUBLIC_BASE_URL + /pay/return (src/gateway/routes/payment-return.ts), which
  *      shows only the amount and the payment status.
  *
@@ -14,6 +15,7 @@
  */
 import type { Db } from '../db/connection.js';
 import { findPaymentPages } from '../db/payment-pages.js';
+import { findTenantFrontend } from './frontend-urls.js';
 
 export const CHECKOUT_SESSION_PLACEHOLDER = '{CHECKOUT_SESSION_ID}';
 
@@ -41,10 +43,18 @@ export function withSessionIdPlaceholder(url: string): string {
   return `${base}${separator}session_id=${CHECKOUT_SESSION_PLACEHOLDER}${fragment}`;
 }
 
-/** The defaults when the tenant has set no pages: the frontend's if FRONTEND_BASE_URL is set, else the gateway's page. */
-export function defaultReturnUrls(config: ReturnUrlConfig, tenantId: string): ReturnUrls & { source: Exclude<ReturnUrlSource, 'tenant'> } {
-  if (config.frontendBaseUrl) {
-    const frontend = withoutTrailingSlash(config.frontendBaseUrl);
+/**
+ * The defaults when the tenant has set no pages: the frontend's if the tenant has a frontend base URL
+ * (`tenantFrontendBaseUrl`) or FRONTEND_BASE_URL is set, else the gateway's page.
+ */
+export function defaultReturnUrls(
+  config: ReturnUrlConfig,
+  tenantId: string,
+  tenantFrontendBaseUrl?: string,
+): ReturnUrls & { source: Exclude<ReturnUrlSource, 'tenant'> } {
+  const frontendBase = tenantFrontendBaseUrl ?? config.frontendBaseUrl;
+  if (frontendBase) {
+    const frontend = withoutTrailingSlash(frontendBase);
     return {
       source: 'frontend',
       successUrl: `${frontend}/payments/success?session_id=${CHECKOUT_SESSION_PLACEHOLDER}`,
@@ -63,7 +73,7 @@ export function defaultReturnUrls(config: ReturnUrlConfig, tenantId: string): Re
 export async function resolveReturnUrls(db: Db, config: ReturnUrlConfig, tenantId: string): Promise<ReturnUrls & { source: ReturnUrlSource }> {
   const pages = await findPaymentPages(db, tenantId);
   if (pages) return { source: 'tenant', successUrl: withSessionIdPlaceholder(pages.successUrl), cancelUrl: pages.cancelUrl };
-  return defaultReturnUrls(config, tenantId);
+  return defaultReturnUrls(config, tenantId, (await findTenantFrontend(db, tenantId))?.baseUrl);
 }
 
 /**

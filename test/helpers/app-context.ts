@@ -16,6 +16,7 @@ import { createApp } from '../../src/gateway/app.js';
 import { createLogger } from '../../src/logger.js';
 import { createWorker } from '../../src/worker/create-worker.js';
 import { createActivityDeps } from '../../src/worker/deps.js';
+import { createPlatformMetrics, type PlatformMetrics } from '../../src/metrics/platform.js';
 import { createTemporalClient } from '../../src/temporal/connection.js';
 import { getStack } from './stack.js';
 
@@ -65,6 +66,8 @@ export interface TestApp {
   baseUrl: string;
   temporal: Client;
   keys: { t1Admin: string; t1Member: string; t2Admin: string };
+  /** The gateway's metrics (what METRICS_PORT serves). */
+  metrics: PlatformMetrics;
   /** Starts a worker on this app's task queue; stopped by close(). */
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
@@ -103,9 +106,10 @@ export async function createTestApp(overrides: Record<string, string> = {}, opti
 
   const log = createLogger(config.LOG_LEVEL, 'payments', options.logDestination);
   const temporal = createTemporalClient(config);
+  const metrics = createPlatformMetrics({ db, temporal });
   const connection = temporal.connection;
   const server: Server = await new Promise((resolve) => {
-    const listening = createApp({ config, db, temporal, log }).listen(0, '127.0.0.1', () => resolve(listening));
+    const listening = createApp({ config, db, temporal, log, metrics }).listen(0, '127.0.0.1', () => resolve(listening));
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -142,6 +146,7 @@ export async function createTestApp(overrides: Record<string, string> = {}, opti
     baseUrl,
     temporal,
     keys,
+    metrics,
     startWorker,
     stopWorker,
     async close() {

@@ -5,7 +5,7 @@ import { findSubscription, listSubscriptions, summarizeCycles, type Subscription
 import { subscriptionWorkflowId } from '../../../temporal/workflow-ids.js';
 import { cancelSubscriptionUpdate, subscriptionStateQuery } from '../../../../workflows/subscription/messages.js';
 import { resolveAccountId, type Principal } from '../../auth.js';
-import { allowedOrigin } from '../../origin.js';
+import { checkoutReturnUrls, portalReturnUrl } from '../../origin.js';
 import { HttpProblem, problems } from '../../problem.js';
 import type { Handlers, RouteDeps } from '../../route.js';
 import { digest } from '../../schemas.js';
@@ -44,7 +44,7 @@ export function subscriptionHandlers({ config, db, temporal, stripe }: RouteDeps
     },
 
     async startCheckout({ body, principal, raw }, res) {
-      const origin = allowedOrigin(raw, config.ALLOWED_FRONTEND_ORIGINS);
+      const returnUrls = await checkoutReturnUrls({ config, db }, raw, principal.tenantId, body, { kind: 'subscription' });
       const account = resolveAccountId(principal, body.account_id);
       if (!(await isCatalogSynced(db, principal.tenantId))) await catalog.syncCatalog(principal.tenantId);
       const price = await findPrice(db, principal.tenantId, body.price_id);
@@ -59,8 +59,8 @@ export function subscriptionHandlers({ config, db, temporal, stripe }: RouteDeps
           accountId: account,
           priceId: price.id,
           knownCustomerId: (await findStripeCustomer(db, principal.tenantId, account)) ?? null,
-          successUrl: `${origin}/subscriptions/success?session_id={CHECKOUT_SESSION_ID}`,
-          cancelUrl: `${origin}/subscriptions/cancelled`,
+          successUrl: returnUrls.successUrl,
+          cancelUrl: returnUrls.cancelUrl,
           sessionIdempotencyKey: requestKey ? `subscription-checkout:${principal.tenantId}:${requestKey}` : null,
           customerIdempotencyKey: `customer:${principal.tenantId}:${digest(account)}`,
         },
@@ -121,11 +121,11 @@ export function subscriptionHandlers({ config, db, temporal, stripe }: RouteDeps
     },
 
     async openBillingPortal({ body, principal, raw }, res) {
-      const origin = allowedOrigin(raw, config.ALLOWED_FRONTEND_ORIGINS);
+      const returnUrl = await portalReturnUrl({ config, db }, raw, principal.tenantId, body);
       const account = resolveAccountId(principal, body.account_id);
       const customer = await findStripeCustomer(db, principal.tenantId, account);
       if (!customer) throw problems.notFound('Stripe customer for this wallet');
-      const session = await sessions.billingPortal({ kind: 'billing_portal', tenantId: principal.tenantId, customerId: customer, returnUrl: `${origin}/account/billing` });
+      const session = await sessions.billingPortal({ kind: 'billing_portal', tenantId: principal.tenantId, customerId: customer, returnUrl });
       res.status(201).json({ url: session.url });
     },
   };

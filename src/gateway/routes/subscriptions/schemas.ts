@@ -1,4 +1,5 @@
 import { idempotencyHeaders, nonNegativeMinorUnits, pageLimit, walletAccountId } from '../../schemas.js';
+import { checkoutReturnUrlFields, portalReturnUrlFields } from '../../origin.js';
 import { jsonResponse, problemResponse, type RouteContract } from '../../route.js';
 import { z } from '../../zod.js';
 
@@ -22,7 +23,7 @@ const productsResponse = z
   .object({ data: z.array(z.object({ id: z.string(), name: z.string(), description: z.string().nullable(), prices: z.array(priceJson) })) })
   .openapi('Products');
 const creditsBody = z.object({ credits_per_cycle: nonNegativeMinorUnits() }).strict().openapi('PriceCredits');
-const checkoutBody = z.object({ price_id: stripeId('price'), account_id: walletAccountId }).strict().openapi('SubscriptionCheckout');
+const checkoutBody = z.object({ price_id: stripeId('price'), account_id: walletAccountId, ...checkoutReturnUrlFields }).strict().openapi('SubscriptionCheckout');
 const urlResponse = z.object({ url: z.string() });
 const subscriptionJson = z
   .object({
@@ -85,8 +86,8 @@ export const contracts = {
     idempotent: true,
     responses: {
       201: jsonResponse('Checkout Session created', urlResponse.extend({ checkout_session_id: z.string(), customer_id: z.string() }).openapi('SubscriptionCheckoutSession')),
-      400: problemResponse('Not a recurring price'),
-      403: problemResponse('Origin not allowed'),
+      400: problemResponse('Not a recurring price, or only one of success_url and cancel_url'),
+      403: problemResponse('origin_not_allowed, origin_required (no Origin, no success_url/cancel_url, no frontend base URL) or return_url_not_allowed'),
       404: problemResponse('Unknown or inactive price'),
     },
   },
@@ -127,10 +128,10 @@ export const contracts = {
   },
   openBillingPortal: {
     summary: "Stripe Customer Portal URL for the wallet's customer",
-    body: z.object({ account_id: walletAccountId }).strict().openapi('BillingPortal'),
+    body: z.object({ account_id: walletAccountId, ...portalReturnUrlFields }).strict().openapi('BillingPortal'),
     responses: {
       201: jsonResponse('Portal session', urlResponse.openapi('BillingPortalSession')),
-      403: problemResponse('Origin not allowed'),
+      403: problemResponse('origin_not_allowed, origin_required (no Origin, no return_url, no frontend base URL) or return_url_not_allowed'),
       404: problemResponse('This wallet has no Stripe customer yet'),
     },
   },
