@@ -5,6 +5,7 @@ import { createBillingSessionActivities } from './billing-session.js';
 import { createEventSweepActivities } from './event-sweep.js';
 import { createExcessPaymentActivities } from './excess-payments.js';
 import { classifyActivityFailures } from './failures.js';
+import { keepAlive } from './keep-alive.js';
 import { createInvoiceActivities } from './invoice.js';
 import { createInvoiceImportActivities } from './invoice-import.js';
 import { createOrderActivities } from './order.js';
@@ -29,13 +30,16 @@ export type ActivityDeps = TopUpActivityDeps & {
   log?: Logger;
 };
 
+/** Activities that heartbeat their own progress (their resume point), so keepAlive leaves them alone. */
+const SELF_REPORTING = new Set(['importInvoicePage', 'sweepStripeEvents', 'replayParkedEvents']);
+
 /**
  * Every activity gets its clients from here, so tests can hand in their own. Each one fails non-retryably on a
  * deterministic error (a PostgreSQL data or constraint error, a RangeError: see activities/failures.ts), so a poison
  * input is never retried.
  */
 export function createActivities(deps: ActivityDeps) {
-  return classifyActivityFailures({
+  return classifyActivityFailures(keepAlive({
     ...createTopUpActivities(deps),
     ...createOrderActivities(deps),
     ...createSubscriptionActivities(deps),
@@ -48,7 +52,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createBillingSessionActivities(deps),
     ...createEventSweepActivities(deps),
     ...createParkedEventActivities(deps),
-  });
+  }, SELF_REPORTING));
 }
 
 export type Activities = ReturnType<typeof createActivities>;

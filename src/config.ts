@@ -18,11 +18,14 @@ const optionalString = z
 
 const port = z.coerce.number({ error: 'must be a port number' }).int().min(1).max(65535);
 
+/** The first retry comes quickly (a crashed worker's activity resumes within seconds), later ones back off to an hour. */
+export const DEFAULT_ACTIVITY_RETRY_BACKOFF = '2s,1m,15m,1h';
+
 const durationList = z
   .string()
   .optional()
   .transform((value, ctx) => {
-    const raw = (value ?? '1m,5m,15m,1h').split(',').map((part) => part.trim());
+    const raw = (value ?? DEFAULT_ACTIVITY_RETRY_BACKOFF).split(',').map((part) => part.trim());
     const parsed = raw.map(parseDurationMs);
     if (parsed.some((ms) => ms === undefined)) {
       ctx.addIssue({ code: 'custom', message: `expected durations like 1m,5m,15m,1h; got "${value}"` });

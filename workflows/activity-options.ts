@@ -8,7 +8,8 @@ import { retryLimit, retryPolicy, type RetrySchedule } from '../src/domain/retry
 
 
 export function activityOptions(schedule: RetrySchedule): ActivityOptions {
-  return { startToCloseTimeout: '30 seconds', scheduleToCloseTimeout: retryLimit(schedule), retry: retryPolicy(schedule) };
+  // Activities heartbeat every 2 s (activities/keep-alive.ts): a crashed worker's activity is retried after 10 s.
+  return { startToCloseTimeout: '30 seconds', heartbeatTimeout: '10 seconds', scheduleToCloseTimeout: retryLimit(schedule), retry: retryPolicy(schedule) };
 }
 
 /**

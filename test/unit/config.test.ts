@@ -48,7 +48,8 @@ describe('loadConfig', () => {
       STRIPE_WEBHOOK_SECRET: ['whsec_test_abc'],
       TOPUP_MAX_AMOUNT: 10_000,
       TOPUP_PRESET_AMOUNTS: [],
-      ACTIVITY_RETRY_BACKOFF: [60_000, 300_000, 900_000, 3_600_000],
+      ACTIVITY_RETRY_BACKOFF: [2_000, 60_000, 900_000, 3_600_000],
+      ACTIVITY_RETRY_MAX_ELAPSED: 259_200_000,
       JWT_TENANT_CLAIM: 'tenant_id',
     });
     expect(config.STRIPE_API_HOST).toBeUndefined();

@@ -113,7 +113,7 @@ describe('.env.example', () => {
     expect(config.STRIPE_API_VERSION).toBe(Stripe.API_VERSION); // what the installed stripe-node pins
     expect(config).toMatchObject({ STRIPE_API_HOST: 'localhost', STRIPE_API_PORT: 12111, STRIPE_API_PROTOCOL: 'http' });
     expect(config.TEMPORAL_TLS).toBe(true);
-    expect(config.ACTIVITY_RETRY_BACKOFF).toEqual([60_000, 300_000, 900_000, 3_600_000]);
+    expect(config.ACTIVITY_RETRY_BACKOFF).toEqual([2_000, 60_000, 900_000, 3_600_000]);
     expect(config.TOPUP_PRESET_AMOUNTS).toEqual([10, 25, 50, 100]);
     expect(config.MAIL_FROM).toBe('Payments <payments@example.com>');
     expect(config.ALLOWED_FRONTEND_ORIGINS).toEqual(['https://app.example.com', 'http://localhost:5173']);
