@@ -6,7 +6,7 @@ import { findClient } from '../src/db/clients.js';
 import { findInvoice } from '../src/db/invoices/queries.js';
 import { returnUrlsFor } from '../src/payments/return-urls.js';
 // Flows start and stop recovery campaigns: the same workflow client the gateway uses.
-import { notifyRecoveryPaid, startRecoveryCampaign } from '../src/recoveries/start.js';
+import { notifyRecoveryPaid, startRecoveryCampaign } from '../src/recovery/start.js';
 import { stripeAccountFor } from '../src/stripe/connected-account.js';
 import type { RetrySchedule } from '../src/domain/retry/schedule.js';
 import { callStripe } from './errors.js';

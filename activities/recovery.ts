@@ -3,7 +3,7 @@ import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } fr
 import type Stripe from 'stripe';
 import type { Db } from '../src/db/connection.js';
 import { findInvoiceRecord } from '../src/db/invoices/queries.js';
-import { findRecoverySchedule, insertCampaign, isCampaignItemSettled, updateCampaign } from '../src/db/recoveries.js';
+import { findRecoverySchedule, insertCampaign, isCampaignItemSettled, updateCampaign } from '../src/db/recovery-campaigns.js';
 import type { Channel, MessageKey, RecoveryMessageData, SendOutcome } from '../src/domain/messaging/contracts.js';
 import type { RecoverySchedule } from '../src/domain/recovery/schedule.js';
 import { findTenantName } from '../src/db/tenants.js';

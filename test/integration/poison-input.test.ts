@@ -1,8 +1,8 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findCampaign } from '../../src/db/recoveries.js';
+import { findCampaign } from '../../src/db/recovery-campaigns.js';
 import { insertTopUp } from '../../src/db/top-ups.js';
-import { startRecoveryCampaign } from '../../src/recoveries/start.js';
+import { startRecoveryCampaign } from '../../src/recovery/start.js';
 import { retryScheduleFromConfig } from '../../src/temporal/retry.js';
 import { topUpWorkflowId } from '../../src/temporal/workflow-ids.js';
 import type { RecoveryState } from '../../workflows/recovery/messages.js';

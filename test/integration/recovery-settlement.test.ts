@@ -11,7 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InvoiceTables } from '../../src/db/tables/invoices.js';
-import { startRecoveryCampaign } from '../../src/recoveries/start.js';
+import { startRecoveryCampaign } from '../../src/recovery/start.js';
 import { recoveryWorkflowId, subscriptionWorkflowId, transactionWorkflowId } from '../../src/temporal/workflow-ids.js';
 import { transactionStateQuery } from '../../workflows/transaction/messages.js';
 import { api, createTestApp, waitFor, type TestApp } from '../helpers/app-context.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { instantOfLocal, isQuietTime, nextAllowedSendTime, zoneOffsetMs } from '../../src/domain/recovery/time.js';
 import { DEFAULT_SCHEDULE } from '../../src/domain/recovery/schedule.js';
-import { recoveryScheduleSchema } from '../../src/recoveries/schedule.js';
+import { recoveryScheduleSchema } from '../../src/recovery/schedule.js';
 
 const quiet = { start: '21:00', end: '08:00' };
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -1,6 +1,6 @@
 /**
  * Recovery campaign schedules: what is sent when, per tenant. The shapes and the default; the gateway and the
- * repository validate stored and submitted schedules with the zod schema in src/recoveries/schedule.ts.
+ * repository validate stored and submitted schedules with the zod schema in src/recovery/schedule.ts.
  */
 import type { Channel } from '../messaging/contracts.js';
 import type { QuietHours } from './time.js';

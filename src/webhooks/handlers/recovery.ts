@@ -3,7 +3,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type Stripe from 'stripe';
 import { z } from 'zod';
 import type { RecoveryItemKind } from '../../domain/recovery/contracts.js';
-import { recordCampaignPaid } from '../../db/recoveries.js';
+import { recordCampaignPaid } from '../../db/recovery-campaigns.js';
 import { excessPaymentWorkflowId } from '../../temporal/workflow-ids.js';
 import { checkoutPayment, metadataValue, optionalRef, parseShape, ref } from '../shapes.js';
 import { tenantExists } from '../tenants.js';

@@ -1,7 +1,7 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Router } from 'express';
 import { financialSummary } from '../../../db/financial-summary.js';
-import { recoveryStats } from '../../../db/recoveries.js';
+import { recoveryStats } from '../../../db/recovery-campaigns.js';
 import { currencyExponent } from '../../../domain/money.js';
 import { problems } from '../../problem.js';
 import { jsonResponse, problemResponse, routerFromTable, type Handlers, type RouteContract, type RouteDeps, type RouteTable } from '../../route.js';

@@ -1,10 +1,10 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { findCampaign, findRecoverySchedule, insertCampaign, listCampaigns, saveRecoverySchedule, type CampaignRecord } from '../../../db/recoveries.js';
+import { findCampaign, findRecoverySchedule, insertCampaign, listCampaigns, saveRecoverySchedule, type CampaignRecord } from '../../../db/recovery-campaigns.js';
 import { ensureTransaction } from '../../../db/transactions.js';
 import { returnUrlConfig, returnUrlsFor } from '../../../payments/return-urls.js';
-import { recoveryScheduleSchema } from '../../../recoveries/schedule.js';
-import { startRecoveryCampaign } from '../../../recoveries/start.js';
+import { recoveryScheduleSchema } from '../../../recovery/schedule.js';
+import { startRecoveryCampaign } from '../../../recovery/start.js';
 import { retryScheduleFromConfig } from '../../../temporal/retry.js';
 import { recoveryWorkflowId } from '../../../temporal/workflow-ids.js';
 import { cancelRecoveryUpdate, markPaidRecoveryUpdate, pauseRecoveryUpdate, RECOVERY_REJECTED, recoveryStateQuery, resumeRecoveryUpdate, sendNowRecoveryUpdate, snoozeRecoveryUpdate, type RecoveryState } from '../../../../workflows/recovery/messages.js';

@@ -1,4 +1,4 @@
-import type { CampaignRecord } from '../../../db/recoveries.js';
+import type { CampaignRecord } from '../../../db/recovery-campaigns.js';
 import type { RecoverySchedule } from '../../../domain/recovery/schedule.js';
 import type { RecoveryState } from '../../../../workflows/recovery/messages.js';
 import { isoFromMs } from '../../schemas.js';

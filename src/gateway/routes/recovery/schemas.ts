@@ -1,6 +1,6 @@
 import type { CampaignStatus } from '../../../domain/recovery/contracts.js';
-import { CAMPAIGN_ID_PATTERN } from '../../../recoveries/campaign-id.js';
-import { timeZoneSchema } from '../../../recoveries/schedule.js';
+import { CAMPAIGN_ID_PATTERN } from '../../../recovery/campaign-id.js';
+import { timeZoneSchema } from '../../../recovery/schedule.js';
 import { currency, e164Phone, metadataMap, minorUnits, pageLimit, text } from '../../schemas.js';
 import { jsonResponse, problemResponse, type RouteContract } from '../../route.js';
 import { z } from '../../zod.js';

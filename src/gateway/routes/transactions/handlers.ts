@@ -1,9 +1,9 @@
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
 import Stripe from 'stripe';
 import { listExcessPayments } from '../../../db/excess-payments.js';
-import { findCampaign } from '../../../db/recoveries.js';
+import { findCampaign } from '../../../db/recovery-campaigns.js';
 import { findCheckoutSession, findTransaction, listCheckoutSessionIds, listTransactionPayments } from '../../../db/transactions.js';
-import { campaignIdFor } from '../../../recoveries/campaign-id.js';
+import { campaignIdFor } from '../../../recovery/campaign-id.js';
 import { stripeAccountFor } from '../../../stripe/connected-account.js';
 import { updateFailureType } from '../../../temporal/errors.js';
 import { retryScheduleFromConfig } from '../../../temporal/retry.js';

@@ -2,7 +2,7 @@ import { sql, type Selectable } from 'kysely';
 import type { CampaignSnapshot, CampaignStatus, NewCampaignRecord, PaidVia, RecoveryItemKind, RecoveryMessageRecord } from '../domain/recovery/contracts.js';
 import { toSafeInteger } from '../domain/money.js';
 import { DEFAULT_SCHEDULE, type RecoverySchedule } from '../domain/recovery/schedule.js';
-import { recoveryScheduleSchema } from '../recoveries/schedule.js';
+import { recoveryScheduleSchema } from '../recovery/schedule.js';
 import type { DbExecutor, RecoveryTables } from './schema.js';
 
 type CampaignRow = Selectable<RecoveryTables['recovery_campaigns']>;
