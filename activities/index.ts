@@ -9,6 +9,7 @@ import { keepAlive } from './keep-alive.js';
 import { createInvoiceActivities } from './invoice.js';
 import { createInvoiceImportActivities } from './invoice-import.js';
 import { createOrderActivities } from './order.js';
+import { createOrderRefundActivities } from './order-refunds.js';
 import { createParkedEventActivities } from './parked-events.js';
 import { createRecoveryActivities, type RecoveryMessenger } from './recovery.js';
 import { createRecoveryHookActivities } from './recovery-hooks.js';
@@ -42,6 +43,7 @@ export function createActivities(deps: ActivityDeps) {
   return classifyActivityFailures(keepAlive({
     ...createTopUpActivities(deps),
     ...createOrderActivities(deps),
+    ...createOrderRefundActivities(deps),
     ...createSubscriptionActivities(deps),
     ...createInvoiceActivities(deps),
     ...createInvoiceImportActivities(deps),

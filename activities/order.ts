@@ -10,9 +10,9 @@ import {
   type AttemptResult,
 } from '../src/db/orders/attempts.js';
 import { findOrder, orderStripeAccount, upsertOrder } from '../src/db/orders/order.js';
-import { insertRefund, reconcileRefundTotals, refundIdempotencyKey, RefundExceedsCapturedError, updateRefund } from '../src/db/orders/refunds.js';
 import { callStripe } from './errors.js';
-import type { OrderCheckoutResult, OrderCheckoutSnapshot, OrderRecord, PaymentIntentSnapshot, PaymentIntentSummary, RefundReason, RefundStatus, RefundSummary } from '../src/domain/order/contracts.js';
+import type { createOrderRefundActivities } from './order-refunds.js';
+import type { OrderCheckoutResult, OrderCheckoutSnapshot, OrderRecord, PaymentIntentSnapshot, PaymentIntentSummary, RefundStatus } from '../src/domain/order/contracts.js';
 
 export interface OrderActivityDeps {
   db: Db;
@@ -47,15 +47,23 @@ function snapshot(intent: Stripe.PaymentIntent): PaymentIntentSnapshot {
   };
 }
 
+/**
+ * Request options for an order's Stripe objects: the account fixed on the order when it was created (the tenant's
+ * connected account; the platform account for orders from before migration 0013), and the idempotency key.
+ */
+export async function orderStripeOptions(
+  db: Db,
+  tenantId: string,
+  ref: { orderId: string } | { paymentIntentId: string },
+  idempotencyKey?: string,
+): Promise<Stripe.RequestOptions> {
+  const account = await orderStripeAccount(db, tenantId, ref);
+  return { ...(account ? { stripeAccount: account } : {}), ...(idempotencyKey ? { idempotencyKey } : {}) };
+}
+
 export function createOrderActivities({ db, stripe }: OrderActivityDeps) {
-  /**
-   * Request options for an order's Stripe objects: the account fixed on the order when it was created (the tenant's
-   * connected account; the platform account for orders from before migration 0013), and the idempotency key.
-   */
-  async function orderRequestOptions(tenantId: string, ref: { orderId: string } | { paymentIntentId: string }, idempotencyKey?: string): Promise<Stripe.RequestOptions> {
-    const account = await orderStripeAccount(db, tenantId, ref);
-    return { ...(account ? { stripeAccount: account } : {}), ...(idempotencyKey ? { idempotencyKey } : {}) };
-  }
+  const orderRequestOptions = (tenantId: string, ref: { orderId: string } | { paymentIntentId: string }, idempotencyKey?: string) =>
+    orderStripeOptions(db, tenantId, ref, idempotencyKey);
 
   return {
     async loadOrder(input: { tenantId: string; orderId: string }): Promise<OrderRecord | undefined> {
@@ -239,128 +247,7 @@ export function createOrderActivities({ db, stripe }: OrderActivityDeps) {
       }
       await recordAttemptResult(db, input);
     },
-
-    /**
-     * Records the refund (pending) first, then asks Stripe with the idempotency key `refund:<tenant>:<order>:<key>`,
-     * so a retried activity or a replayed request never refunds twice. A Stripe refusal marks the refund failed
-     * and is rethrown: the workflow releases the reservation and the caller sees the error.
-     */
-    async createRefund(input: {
-      tenantId: string;
-      orderId: string;
-      refundRequestId: string;
-      requestKey: string;
-      paymentIntentId: string;
-      amount: number;
-      currency: string;
-      reason: RefundReason;
-      note?: string;
-    }): Promise<RefundSummary> {
-      let stored;
-      try {
-        stored = await insertRefund(db, {
-          tenantId: input.tenantId,
-          orderId: input.orderId,
-          id: input.refundRequestId,
-          requestKey: input.requestKey,
-          paymentIntentId: input.paymentIntentId,
-          amount: input.amount,
-          currency: input.currency,
-          reason: input.reason,
-          note: input.note,
-        });
-      } catch (error) {
-        if (error instanceof RefundExceedsCapturedError) {
-          throw ApplicationFailure.nonRetryable(error.message, 'RefundExceedsCapturedError', {
-            captured: error.captured,
-            alreadyRefunded: error.alreadyRefunded,
-            requested: error.requested,
-          });
-        }
-        throw error;
-      }
-      const refundId = stored.refund.id;
-      if (stored.refund.stripeRefundId || stored.refund.status === 'failed' || stored.refund.status === 'canceled') {
-        return stored.refund;
-      }
-      let refund: Stripe.Refund;
-      const options = await orderRequestOptions(input.tenantId, { orderId: input.orderId }, refundIdempotencyKey(input.tenantId, input.orderId, input.requestKey));
-      try {
-        refund = await callStripe('refunds.create', () =>
-          stripe.refunds.create(
-            {
-              payment_intent: input.paymentIntentId,
-              amount: input.amount,
-              ...(input.reason !== 'other' ? { reason: input.reason } : {}),
-              metadata: {
-                purpose: 'order',
-                tenant_id: input.tenantId,
-                order_id: input.orderId,
-                refund_request_id: refundId,
-                ...(input.note ? { note: input.note.slice(0, 500) } : {}),
-              },
-            },
-            options,
-          ),
-        );
-      } catch (error) {
-        if (error instanceof ApplicationFailure && error.nonRetryable) {
-          await updateRefund(db, { tenantId: input.tenantId, orderId: input.orderId, id: refundId, status: 'failed', failureReason: error.message });
-        }
-        throw error;
-      }
-      const status = toRefundStatus(refund.status);
-      const failureReason = refund.failure_reason ?? undefined;
-      await updateRefund(db, { tenantId: input.tenantId, orderId: input.orderId, id: refundId, status, stripeRefundId: refund.id, failureReason });
-      return { ...stored.refund, status, stripeRefundId: refund.id, ...(failureReason ? { failureReason } : {}) };
-    },
-
-    async recordRefundStatus(input: {
-      tenantId: string;
-      orderId: string;
-      refundRequestId: string;
-      status: RefundStatus;
-      stripeRefundId?: string;
-      failureReason?: string;
-    }): Promise<void> {
-      await updateRefund(db, { ...input, id: input.refundRequestId });
-    },
-
-    /** A refund made outside this API (Dashboard, another integration), learnt from Stripe's events. */
-    /** Recomputes the order's refunded total and status from its succeeded refunds (charge.refunded). */
-    async reconcileRefundTotals(input: { tenantId: string; orderId: string }): Promise<{ refundedTotal: number }> {
-      return { refundedTotal: await reconcileRefundTotals(db, input.tenantId, input.orderId) };
-    },
-
-    async recordExternalRefund(input: {
-      tenantId: string;
-      orderId: string;
-      refundRequestId: string;
-      stripeRefundId: string;
-      paymentIntentId: string;
-      amount: number;
-      currency: string;
-      status: RefundStatus;
-    }): Promise<void> {
-      // One transaction: the refund row and the order's recomputed refund totals commit together.
-      await db.transaction().execute(async (trx) => {
-        const { refund } = await insertRefund(trx, {
-          tenantId: input.tenantId,
-          orderId: input.orderId,
-          id: input.refundRequestId,
-          requestKey: `stripe:${input.stripeRefundId}`,
-          paymentIntentId: input.paymentIntentId,
-          amount: input.amount,
-          currency: input.currency,
-          reason: 'other',
-          note: 'created outside this API',
-          status: input.status,
-          stripeRefundId: input.stripeRefundId,
-        });
-        await updateRefund(trx, { tenantId: input.tenantId, orderId: input.orderId, id: refund.id, status: input.status });
-      });
-    },
   };
 }
 
-export type OrderActivities = ReturnType<typeof createOrderActivities>;
+export type OrderActivities = ReturnType<typeof createOrderActivities> & ReturnType<typeof createOrderRefundActivities>;
