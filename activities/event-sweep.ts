@@ -1,21 +1,12 @@
 import { Context } from '@temporalio/activity';
-import type { Client } from '@temporalio/client';
 import type Stripe from 'stripe';
-import type { Db } from '../src/db/connection.js';
 import { findSweepCursor, PLATFORM_ACCOUNT, saveSweepCursor } from '../src/db/event-cursors.js';
 import { planSweep, sweepFrom } from '../src/domain/stripe-events/sweep.js';
-import type { RetrySchedule } from '../src/domain/retry/schedule.js';
-import type { Logger } from '../src/logger.js';
 // The sweep is a second way in for Stripe events: it must route them exactly as the webhook does.
 import { dispatchStripeEvent } from '../src/webhooks/dispatch.js';
+import { routingContext, type EventRoutingDeps } from './event-routing.js';
 
-export interface EventSweepDeps {
-  db: Db;
-  stripe: Stripe;
-  temporal?: Client;
-  retry?: RetrySchedule;
-  log?: Logger;
-}
+export type EventSweepDeps = EventRoutingDeps;
 
 export interface EventSweepInput {
   /** A connected account id, or `platform`. */
@@ -34,8 +25,6 @@ export interface EventSweepResult {
 /** Saving the cursor every so many events bounds what a crash mid-sweep dispatches again (harmless, but work). */
 const CURSOR_EVERY = 50;
 
-const silentLog = { debug() {}, info() {}, warn() {}, error() {} } as unknown as Logger;
-
 export function createEventSweepActivities(deps: EventSweepDeps) {
   return {
     /**
@@ -44,7 +33,6 @@ export function createEventSweepActivities(deps: EventSweepDeps) {
      * dedupe by event id and every effect has a database key, so an event seen twice changes nothing.
      */
     async sweepStripeEvents({ account, initialLookbackSeconds }: EventSweepInput): Promise<EventSweepResult> {
-      if (!deps.temporal || !deps.retry) throw new Error('sweepStripeEvents needs the Temporal client and the retry schedule');
       const connected = account !== PLATFORM_ACCOUNT;
       let cursor = await findSweepCursor(deps.db, account);
       const from = sweepFrom(cursor, Math.floor(Date.now() / 1000), initialLookbackSeconds);
@@ -55,14 +43,7 @@ export function createEventSweepActivities(deps: EventSweepDeps) {
       }
       const byId = new Map(listed.map((event) => [event.id, event]));
       const plan = planSweep(cursor, listed.map(({ id, created }) => ({ id, created })));
-      const ctx = {
-        db: deps.db,
-        temporal: deps.temporal,
-        taskQueue: Context.current().info.taskQueue,
-        retry: deps.retry,
-        deadlineMs: 10_000,
-        log: deps.log ?? silentLog,
-      };
+      const ctx = routingContext(deps, 'sweepStripeEvents');
       const result: EventSweepResult = { listed: listed.length, dispatched: 0, routed: 0, ignored: 0 };
       for (const [index, planned] of plan.dispatch.entries()) {
         const event = byId.get(planned.id)!;

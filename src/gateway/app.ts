@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Client } from '@temporalio/client';
+import cors from 'cors';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import helmet from 'helmet';
 import type Stripe from 'stripe';
@@ -28,7 +29,7 @@ import { recoveryRoutes } from './routes/recovery/index.js';
 import { subscriptionRoutes } from './routes/subscriptions/index.js';
 import { transactionRoutes } from './routes/transactions/index.js';
 import { healthRoutes } from './routes/health/index.js';
-import { codecRoutes } from './routes/codec/index.js';
+import { CODEC_PATH, codecRoutes } from './routes/codec/index.js';
 import { STRIPE_WEBHOOK_PATH, stripeWebhookHandlers } from './routes/webhooks.js';
 import { twilioWebhookRouter, unsubscribeRouter } from './routes/messaging-webhooks/index.js';
 
@@ -168,7 +169,7 @@ export function createApp({
   log,
   stripe = createStripeClient(config),
   version = '0.1.0',
-  metrics = createPlatformMetrics({ db, temporal }),
+  metrics = createPlatformMetrics({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE }),
 }: GatewayDeps): express.Express {
   const app = express();
   app.locals.metrics = metrics;
@@ -188,6 +189,18 @@ export function createApp({
   app.use(healthRoutes({ db, temporal, version, timeoutMs: 2_000 }));
   // Temporal UI/CLI payload codec (admin only, CORS for the UI): before express.json, it parses its own larger bodies.
   app.use(codecRoutes({ config, db }));
+  // CORS for the API routers below, only for ALLOWED_FRONTEND_ORIGINS (other origins get no CORS headers). The
+  // webhooks (server callers; even a preflight to their paths) and the codec (its own CORS) never get it.
+  const frontendOrigins = new Set(config.ALLOWED_FRONTEND_ORIGINS);
+  const noCors = (path: string) => path.startsWith('/v1/webhooks/') || path === CODEC_PATH || path.startsWith(`${CODEC_PATH}/`);
+  const frontendCors = cors({
+    origin: (origin, callback) => callback(null, origin !== undefined && frontendOrigins.has(origin)),
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
+    exposedHeaders: ['X-Request-Id', 'Retry-After'],
+    maxAge: 600,
+  });
+  app.use((req, res, next) => (noCors(req.path) ? next() : frontendCors(req, res, next)));
 
   app.use(express.json({ limit: config.BODY_LIMIT, strict: true }));
   const authenticate = createAuthenticator(db, config);
@@ -208,7 +221,7 @@ export function createApp({
   app.get('/metrics', authenticate, requireRole('admin'), async (_req, res, next) => {
     try {
       const principal = res.locals.principal as Principal;
-      const tenantRegistry = tenantMetricsRegistry({ db, temporal }, principal.tenantId);
+      const tenantRegistry = tenantMetricsRegistry({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE }, principal.tenantId);
       res.type(tenantRegistry.contentType).send(await tenantRegistry.metrics());
     } catch (error) {
       next(error);

@@ -8,19 +8,22 @@ import { registerGatewayMetrics, type GatewayMetrics } from './gateway.js';
 export interface MetricsSources {
   db: Db;
   temporal: Client;
+  /** This deployment's task queue: a namespace may hold other deployments' workflows. */
+  taskQueue: string;
 }
 
 /** Visibility queries quote values; tenant ids are ours, but never trust a quote in them. */
 const quoted = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 /** Workflows waiting for an operator (retries ran out, events parked), counted by Temporal visibility at scrape time. */
-function registerAttentionMetric(registry: Registry, { temporal }: MetricsSources, tenantId?: string): void {
+function registerAttentionMetric(registry: Registry, { temporal, taskQueue }: MetricsSources, tenantId?: string): void {
   new Gauge({
     name: 'payments_needs_attention_workflows',
     help: 'Workflows waiting for an operator (NeedsAttention = true): GET /v1/admin/attention lists them.',
     registers: [registry],
     async collect() {
-      const query = tenantId === undefined ? 'NeedsAttention = true' : `NeedsAttention = true AND TenantId = ${quoted(tenantId)}`;
+      const scope = `NeedsAttention = true AND TaskQueue = ${quoted(taskQueue)}`;
+      const query = tenantId === undefined ? scope : `${scope} AND TenantId = ${quoted(tenantId)}`;
       const { count } = await temporal.workflow.count(query);
       this.set(count);
     },

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -82,6 +83,22 @@ export interface TestAppOptions {
   logDestination?: DestinationStream;
 }
 
+/**
+ * One app with a running worker for a test file: created before its tests, closed after them. `assign` receives
+ * it (keep it in a `let app: TestApp`).
+ */
+export function useTestApp(assign: (app: TestApp) => void, overrides: Record<string, string> = {}): void {
+  let app: TestApp | undefined;
+  beforeAll(async () => {
+    app = await createTestApp(overrides);
+    await app.startWorker();
+    assign(app);
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+}
+
 export async function createTestApp(overrides: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const stack = getStack();
   const { url, ownerUrl, db: setupDb } = await createTestDatabase();
@@ -106,7 +123,7 @@ export async function createTestApp(overrides: Record<string, string> = {}, opti
 
   const log = createLogger(config.LOG_LEVEL, 'payments', options.logDestination);
   const temporal = createTemporalClient(config);
-  const metrics = createPlatformMetrics({ db, temporal });
+  const metrics = createPlatformMetrics({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE });
   const connection = temporal.connection;
   const server: Server = await new Promise((resolve) => {
     const listening = createApp({ config, db, temporal, log, metrics }).listen(0, '127.0.0.1', () => resolve(listening));

@@ -1,18 +1,10 @@
 /** Metrics move as a flow runs: webhook ingest in the gateway, money read from the ledger tables, per tenant. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, createTestApp, FRONTEND_ORIGIN, waitFor, type TestApp } from '../helpers/app-context.js';
+import { describe, expect, it } from 'vitest';
+import { api, FRONTEND_ORIGIN, waitFor, type TestApp, useTestApp } from '../helpers/app-context.js';
 import { checkoutSessionEvent, signatureFor } from '../helpers/stripe-events.js';
 
 let app: TestApp;
-
-beforeAll(async () => {
-  app = await createTestApp();
-  await app.startWorker();
-});
-
-afterAll(async () => {
-  await app?.close();
-});
+useTestApp((started) => (app = started));
 
 /** One sample's value from Prometheus text, 0 when the series is absent. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number {

@@ -1,18 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, createTestApp, waitFor, type TestApp } from '../helpers/app-context.js';
+import { describe, expect, it } from 'vitest';
+import { api, waitFor, type TestApp, useTestApp } from '../helpers/app-context.js';
 import { signatureFor, stripeEvent, stripeFixture } from '../helpers/stripe-events.js';
 
 let app: TestApp;
-
-beforeAll(async () => {
-  app = await createTestApp();
-  await app.startWorker();
-});
-
-afterAll(async () => {
-  await app?.close();
-});
+useTestApp((started) => (app = started));
 
 const newOrderId = () => `ord_${randomBytes(6).toString('hex')}`;
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import proto from '@temporalio/proto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, createTestApp, waitFor, type TestApp } from '../helpers/app-context.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { api, waitFor, type TestApp, useTestApp } from '../helpers/app-context.js';
 
 /**
  * Workflow payloads are encrypted on the whole real stack (gateway client, worker, activities' client): what the
@@ -13,15 +13,7 @@ type JsonPayload = { metadata?: Record<string, string>; data?: string };
 
 const UI_ORIGIN = 'http://localhost:8233';
 let app: TestApp;
-
-beforeAll(async () => {
-  app = await createTestApp();
-  await app.startWorker();
-});
-
-afterAll(async () => {
-  await app?.close();
-});
+useTestApp((started) => (app = started));
 
 const hex = () => randomBytes(6).toString('hex');
 const b64 = (text: string) => Buffer.from(text).toString('base64');

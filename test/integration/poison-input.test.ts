@@ -1,5 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findCampaign } from '../../src/db/recovery-campaigns.js';
 import { insertTopUp } from '../../src/db/top-ups.js';
 import { startRecoveryCampaign } from '../../src/recovery/start.js';
@@ -8,22 +8,14 @@ import { topUpWorkflowId } from '../../src/temporal/workflow-ids.js';
 import type { RecoveryState } from '../../workflows/recovery/messages.js';
 import { checkoutSessionEventSignal, topUpStateQuery } from '../../workflows/top-up/messages.js';
 import { topUpWorkflow } from '../../workflows/top-up/workflow.js';
-import { createTestApp, type TestApp } from '../helpers/app-context.js';
+import { type TestApp, useTestApp } from '../helpers/app-context.js';
 
 /**
  * Issue 10: a poison input (a NUL byte PostgreSQL refuses) must not leave a workflow retrying an activity forever.
  * Real PostgreSQL and Temporal; the gateway is bypassed, so the workflows are safe on their own.
  */
 let app: TestApp;
-
-beforeAll(async () => {
-  app = await createTestApp();
-  await app.startWorker();
-});
-
-afterAll(async () => {
-  await app?.close();
-});
+useTestApp((started) => (app = started));
 
 function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
   return Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} not reached within ${ms} ms`)), ms))]);

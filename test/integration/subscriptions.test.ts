@@ -1,22 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findSubscription, upsertSubscription } from '../../src/db/subscriptions.js';
 import { subscriptionWorkflowId } from '../../src/temporal/workflow-ids.js';
-import { api, createTestApp, FRONTEND_ORIGIN, waitFor, type TestApp } from '../helpers/app-context.js';
+import { api, FRONTEND_ORIGIN, waitFor, type TestApp, useTestApp } from '../helpers/app-context.js';
 import { signatureFor, stripeEvent, stripeFixture } from '../helpers/stripe-events.js';
+import { PRICE_ID, subscriptionInvoiceObject, subscriptionObject } from '../helpers/subscription-objects.js';
 
 let app: TestApp;
-
-beforeAll(async () => {
-  app = await createTestApp();
-  await app.startWorker();
-});
-
-afterAll(async () => {
-  await app?.close();
-});
-
-const PRICE_ID = stripeFixture('price').id as string;
-const MONTH = 30 * 24 * 3600;
+useTestApp((started) => (app = started));
 
 async function deliver(event: Record<string, unknown>) {
   const payload = JSON.stringify(event);
@@ -24,52 +14,6 @@ async function deliver(event: Record<string, unknown>) {
     rawBody: payload,
     headers: { 'stripe-signature': signatureFor(payload, app.config.STRIPE_WEBHOOK_SECRET[0]!) },
   });
-}
-
-function subscriptionObject(id: string, overrides: Record<string, unknown> = {}) {
-  const fixture = stripeFixture('subscription');
-  const now = Math.floor(Date.now() / 1000);
-  const item = { ...fixture.items.data[0], subscription: id, price: { ...stripeFixture('price'), id: PRICE_ID }, current_period_start: now, current_period_end: now + MONTH };
-  return {
-    ...fixture,
-    id,
-    status: 'active',
-    cancel_at_period_end: false,
-    canceled_at: null,
-    ended_at: null,
-    customer: 'cus_test_sub',
-    metadata: { tenant_id: 't1', account_id: 'default', price_id: PRICE_ID },
-    items: { ...fixture.items, data: [item] },
-    ...overrides,
-  };
-}
-
-function invoiceObject(id: string, subscriptionId: string, cycle: number) {
-  const fixture = stripeFixture('invoice');
-  const start = Math.floor(Date.now() / 1000) + cycle * MONTH;
-  const line = {
-    ...fixture.lines.data[0],
-    invoice: id,
-    amount: 2000,
-    period: { start, end: start + MONTH },
-    pricing: { type: 'price_details', price_details: { price: PRICE_ID, product: stripeFixture('product').id }, unit_amount_decimal: '2000' },
-  };
-  return {
-    ...fixture,
-    id,
-    status: 'paid',
-    amount_paid: 2000,
-    amount_due: 2000,
-    currency: 'usd',
-    customer: 'cus_test_sub',
-    billing_reason: cycle === 0 ? 'subscription_create' : 'subscription_cycle',
-    lines: { ...fixture.lines, data: [line] },
-    parent: {
-      type: 'subscription_details',
-      quote_details: null,
-      subscription_details: { subscription: subscriptionId, metadata: { tenant_id: 't1', account_id: 'default' } },
-    },
-  };
 }
 
 async function usdBalance(key = app.keys.t1Admin): Promise<number> {
@@ -126,14 +70,14 @@ describe('subscriptions end to end (real Temporal, PostgreSQL, stripe-mock)', ()
     expect(created.status).toBe(200);
     expect(created.body).toMatchObject({ status: 'routed', workflowId: subscriptionWorkflowId('t1', subscriptionId) });
 
-    const firstInvoice = stripeEvent('invoice.payment_succeeded', invoiceObject('in_it_1', subscriptionId, 0));
+    const firstInvoice = stripeEvent('invoice.payment_succeeded', subscriptionInvoiceObject('in_it_1', subscriptionId, 0));
     expect((await deliver(firstInvoice)).status).toBe(200);
     expect((await deliver(firstInvoice)).status).toBe(200); // redelivery
-    expect((await deliver(stripeEvent('invoice.payment_succeeded', invoiceObject('in_it_1', subscriptionId, 0)))).status).toBe(200); // another event, same invoice
-    expect((await deliver(stripeEvent('invoice.payment_succeeded', invoiceObject('in_it_2', subscriptionId, 1)))).status).toBe(200);
+    expect((await deliver(stripeEvent('invoice.payment_succeeded', subscriptionInvoiceObject('in_it_1', subscriptionId, 0)))).status).toBe(200); // another event, same invoice
+    expect((await deliver(stripeEvent('invoice.payment_succeeded', subscriptionInvoiceObject('in_it_2', subscriptionId, 1)))).status).toBe(200);
 
     // An invoice without a subscription is not the subscription's; naming no tenant either, it is parked for an operator.
-    const oneOff = { ...invoiceObject('in_it_oneoff', subscriptionId, 0), parent: null };
+    const oneOff = { ...subscriptionInvoiceObject('in_it_oneoff', subscriptionId, 0), parent: null };
     const parked = await deliver(stripeEvent('invoice.payment_succeeded', oneOff));
     expect(parked.body).toMatchObject({ status: 'parked', workflowId: 'parked-events:platform' });
 
@@ -230,7 +174,7 @@ describe('subscriptions end to end (real Temporal, PostgreSQL, stripe-mock)', ()
     expect((await deliver(stripeEvent('customer.subscription.created', subscriptionObject(subscriptionId), { created: now }))).status).toBe(200);
     await waitFor(async () => ((await findSubscription(app.db, 't1', subscriptionId)) ? true : undefined), 'subscription recorded');
 
-    const invoice = { ...invoiceObject('in_it_burst', subscriptionId, 1), status: 'open', amount_paid: 0, attempt_count: 1 };
+    const invoice = { ...subscriptionInvoiceObject('in_it_burst', subscriptionId, 1), status: 'open', amount_paid: 0, attempt_count: 1 };
     const failedEvent = stripeEvent('invoice.payment_failed', invoice, { created: now + 10 });
     // A burst of redeliveries, and more while the first is still being applied.
     const burst = Array.from({ length: 8 }, () => deliver(failedEvent));

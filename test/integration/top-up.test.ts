@@ -2,23 +2,15 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/tools/resolve.js';
 import { topUpWorkflowId } from '../../src/temporal/workflow-ids.js';
 import { topUpStateQuery } from '../../workflows/top-up/messages.js';
-import { api, createTestApp, FRONTEND_ORIGIN, waitFor, type TestApp } from '../helpers/app-context.js';
+import { api, createTestApp, FRONTEND_ORIGIN, useTestApp, waitFor, type TestApp } from '../helpers/app-context.js';
 import { checkoutSessionEvent, signatureFor, stripeEvent } from '../helpers/stripe-events.js';
 
 let app: TestApp;
-
-beforeAll(async () => {
-  app = await createTestApp();
-  await app.startWorker();
-});
-
-afterAll(async () => {
-  await app?.close();
-});
+useTestApp((started) => (app = started));
 
 async function createTopUp(amount: number, currency: string, key = app.keys.t1Admin, idempotencyKey?: string) {
   return api(app, 'POST', '/v1/credits/top-ups', {

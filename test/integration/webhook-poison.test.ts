@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type Stripe from 'stripe';
 import { INVOICE_EVENT_TYPES } from '../../src/domain/invoice/contracts.js';
 import { dispatchStripeEvent } from '../../src/webhooks/dispatch.js';
 import type { WebhookContext } from '../../src/webhooks/types.js';
 import type { Logger } from '../../src/logger.js';
-import { api, createTestApp, type TestApp } from '../helpers/app-context.js';
+import { api, type TestApp, useTestApp } from '../helpers/app-context.js';
 import { signatureFor, stripeEvent, stripeFixture } from '../helpers/stripe-events.js';
 
 /**
@@ -13,15 +13,7 @@ import { signatureFor, stripeEvent, stripeFixture } from '../helpers/stripe-even
  * for the generated cases.
  */
 let app: TestApp;
-
-beforeAll(async () => {
-  app = await createTestApp();
-  await app.startWorker();
-});
-
-afterAll(async () => {
-  await app?.close();
-});
+useTestApp((started) => (app = started));
 
 async function deliverRaw(payload: string) {
   return api(app, 'POST', '/v1/webhooks/stripe', {

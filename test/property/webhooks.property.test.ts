@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { webhookHandlers } from '../../src/webhooks/dispatch.js';
-import { api, createTestApp, type TestApp } from '../helpers/app-context.js';
+import { api, type TestApp, useTestApp } from '../helpers/app-context.js';
 import { signatureFor, stripeEvent, stripeFixture } from '../helpers/stripe-events.js';
 
 /**
@@ -19,15 +19,7 @@ const SETTLE_MS = 9_000;
 const WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND = 1;
 
 let app: TestApp;
-
-beforeAll(async () => {
-  app = await createTestApp();
-  await app.startWorker();
-});
-
-afterAll(async () => {
-  await app?.close();
-});
+useTestApp((started) => (app = started));
 
 const HANDLED_TYPES = Object.keys(webhookHandlers).sort();
 

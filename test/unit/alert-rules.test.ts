@@ -27,7 +27,7 @@ describe('Prometheus alert rules', () => {
   });
 
   it('name only metrics the gateway exports (payments_*) or the Temporal SDK does (temporal_*)', () => {
-    const { registry } = createPlatformMetrics({ db: {} as Db, temporal: {} as never });
+    const { registry } = createPlatformMetrics({ db: {} as Db, temporal: {} as never, taskQueue: 'payments' });
     const exported = new Set(registry.getMetricsAsArray().map((metric) => metric.name));
     const named = rules.flatMap((rule) => [...rule.expr.matchAll(/\b(payments_[a-z_]+|temporal_[a-z_]+)/g)].map((match) => match[1]!));
     const ours = named.filter((name) => name.startsWith('payments_')).map((name) => name.replace(/_(bucket|count|sum)$/, ''));

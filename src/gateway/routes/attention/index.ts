@@ -46,11 +46,12 @@ async function decide(temporal: Client, tenantId: string, workflowId: string, ac
   }
 }
 
-function attentionHandlers({ temporal }: RouteDeps): Handlers<typeof contracts> {
+function attentionHandlers({ temporal, config }: RouteDeps): Handlers<typeof contracts> {
   return {
     async listAttention({ principal }, res) {
       const data = [];
-      const query = `NeedsAttention = true AND TenantId = ${quoted(principal.tenantId)}`;
+      // This deployment's task queue: a namespace may hold other deployments' workflows.
+      const query = `NeedsAttention = true AND TenantId = ${quoted(principal.tenantId)} AND TaskQueue = ${quoted(config.TEMPORAL_TASK_QUEUE)}`;
       for await (const info of temporal.workflow.list({ query, pageSize: LIST_LIMIT })) {
         const reason = (info.searchAttributes?.AttentionReason as string[] | undefined)?.[0] ?? 'unknown';
         const waiting = await temporal.workflow
