@@ -67,6 +67,8 @@ describe('webhooks in any Stripe API version (real Temporal, PostgreSQL, stripe-
       expect(routed.status).toBe(200);
       expect(routed.body).toMatchObject({ status: 'routed', workflowId: subscriptionWorkflowId('t1', subscriptionId), event_id: legacyEvent.id });
     }
+    // Counted per version (the log line comes once per version).
+    expect(await app.metrics.registry.getSingleMetricAsString('payments_webhook_api_version_mismatches_total')).toContain(`payments_webhook_api_version_mismatches_total{api_version="${LEGACY}"} 2`);
     // One read per delivery, in the pinned version, on the platform account.
     expect(reads('/v1/invoices/in_versions_legacy').map(({ version, account }) => ({ version, account }))).toEqual([
       { version: PINNED, account: undefined },
