@@ -4,7 +4,13 @@ import type { Db } from '../src/db/connection.js';
 import { appendLedgerEntry } from '../src/db/ledger.js';
 import { attachCheckoutSession, findTopUp, insertTopUp, setTopUpStatus, type TopUpRecord } from '../src/db/top-ups.js';
 import { callStripe } from './errors.js';
-import type { CheckoutSessionSnapshot, CheckoutSessionSummary, TopUpStatus } from '../src/domain/top-up/contracts.js';
+import type {
+  CheckoutSessionSnapshot,
+  CheckoutSessionSummary,
+  PaymentIntentSnapshot,
+  TopUpPaymentIntent,
+  TopUpStatus,
+} from '../src/domain/top-up/contracts.js';
 
 export interface TopUpActivityDeps {
   db: Db;
@@ -12,6 +18,15 @@ export interface TopUpActivityDeps {
 }
 
 const CHECKOUT_EXPIRY_SECONDS = 24 * 60 * 60;
+/** PaymentIntent states Stripe still lets us cancel (processing, succeeded and canceled it does not). */
+const CANCELABLE = new Set(['requires_payment_method', 'requires_confirmation', 'requires_action', 'requires_capture']);
+
+const intentSnapshot = (intent: Stripe.PaymentIntent): PaymentIntentSnapshot => ({
+  paymentIntentId: intent.id,
+  status: intent.status,
+  amountReceived: intent.amount_received ?? 0,
+  currency: intent.currency,
+});
 
 export function createTopUpActivities({ db, stripe }: TopUpActivityDeps) {
   return {
@@ -53,6 +68,50 @@ export function createTopUpActivities({ db, stripe }: TopUpActivityDeps) {
       return { id: session.id, url: session.url, expiresAt: session.expires_at };
     },
 
+    /** An Elements top-up's PaymentIntent; the idempotency key is the business key, so a retried activity gets the same one. */
+    async createTopUpPaymentIntent(input: {
+      tenantId: string;
+      topUpId: string;
+      accountId: string;
+      amount: number;
+      currency: string;
+    }): Promise<TopUpPaymentIntent> {
+      const intent = await callStripe('paymentIntents.create', () =>
+        stripe.paymentIntents.create(
+          {
+            amount: input.amount,
+            currency: input.currency,
+            automatic_payment_methods: { enabled: true },
+            description: 'Prepaid credits',
+            metadata: { purpose: 'top_up', tenant_id: input.tenantId, top_up_id: input.topUpId },
+          },
+          { idempotencyKey: `topup:${input.tenantId}:${input.topUpId}:payment-intent` },
+        ),
+      );
+      if (!intent.client_secret) throw ApplicationFailure.nonRetryable('Stripe returned a PaymentIntent without a client_secret', 'StripeClientError');
+      return { id: intent.id, clientSecret: intent.client_secret };
+    },
+
+    /**
+     * No event came in time: what Stripe says about the PaymentIntent. One still awaiting payment is canceled first,
+     * so it can no longer be paid after the top-up expired; if the cancel loses a race with a payment, the fresh
+     * state (succeeded) is returned and credited.
+     */
+    async settleTopUpPaymentIntent(input: { tenantId: string; topUpId: string; paymentIntentId: string }): Promise<PaymentIntentSnapshot> {
+      const intent = await callStripe('paymentIntents.retrieve', () => stripe.paymentIntents.retrieve(input.paymentIntentId));
+      if (!CANCELABLE.has(intent.status)) return intentSnapshot(intent);
+      try {
+        const canceled = await stripe.paymentIntents.cancel(
+          input.paymentIntentId,
+          { cancellation_reason: 'abandoned' },
+          { idempotencyKey: `topup:${input.tenantId}:${input.topUpId}:payment-intent-cancel` },
+        );
+        return intentSnapshot(canceled);
+      } catch {
+        return intentSnapshot(await callStripe('paymentIntents.retrieve', () => stripe.paymentIntents.retrieve(input.paymentIntentId)));
+      }
+    },
+
     async retrieveCheckoutSession(input: { tenantId: string; sessionId: string }): Promise<CheckoutSessionSnapshot> {
       const session = await callStripe('checkout.sessions.retrieve', () => stripe.checkout.sessions.retrieve(input.sessionId));
       return {
@@ -69,12 +128,14 @@ export function createTopUpActivities({ db, stripe }: TopUpActivityDeps) {
 
     /**
      * Credits Stripe's amount exactly once: the ledger's unique source key is the top-up, so any number of
-     * events (completed, async_payment_succeeded, redeliveries, a reconcile) credit it once.
+     * events (completed, async_payment_succeeded, payment_intent.succeeded, redeliveries, a reconcile) credit it once.
      */
     async creditTopUp(input: {
       tenantId: string;
       topUpId: string;
-      checkoutSessionId: string;
+      /** Which payment credited it (for the record): a Checkout Session or an Elements PaymentIntent. */
+      checkoutSessionId?: string;
+      paymentIntentId?: string;
       amount: number;
       currency: string;
     }): Promise<{ outcome: 'credited' | 'already_credited' | 'unknown_top_up'; accountId?: string }> {
@@ -83,7 +144,7 @@ export function createTopUpActivities({ db, stripe }: TopUpActivityDeps) {
         const topUp = await findTopUp(trx, input.tenantId, input.topUpId);
         if (!topUp) return { outcome: 'unknown_top_up' as const };
         if (!Number.isSafeInteger(input.amount) || input.amount <= 0) {
-          throw ApplicationFailure.nonRetryable(`Stripe amount_total ${input.amount} is not creditable`, 'ValidationError');
+          throw ApplicationFailure.nonRetryable(`Stripe amount ${input.amount} is not creditable`, 'ValidationError');
         }
         const { created } = await appendLedgerEntry(trx, {
           tenantId: input.tenantId,

@@ -24,6 +24,14 @@ function fakeActivities() {
       calls.push({ name: 'createCheckoutSession', input });
       return { id: `cs_test_${input.topUpId}`, url: `https://checkout.stripe.com/c/pay/cs_test_${input.topUpId}`, expiresAt: 1_900_000_000 };
     },
+    async createTopUpPaymentIntent(input) {
+      calls.push({ name: 'createTopUpPaymentIntent', input });
+      return { id: `pi_test_${input.topUpId}`, clientSecret: `pi_test_${input.topUpId}_secret_x` };
+    },
+    async settleTopUpPaymentIntent(input) {
+      calls.push({ name: 'settleTopUpPaymentIntent', input });
+      return { paymentIntentId: input.paymentIntentId, status: retrieveResult === 'paid' ? 'succeeded' : 'canceled', amountReceived: 1234, currency: 'usd' };
+    },
     async retrieveCheckoutSession(input) {
       calls.push({ name: 'retrieveCheckoutSession', input });
       return { sessionId: input.sessionId, paymentStatus: retrieveResult, amountTotal: 1234, currency: 'usd' };
@@ -39,8 +47,9 @@ function fakeActivities() {
       calls.push({ name: 'creditTopUp', input });
       const topUp = topUps.get(input.topUpId);
       if (!topUp) return { outcome: 'unknown_top_up' };
-      const first = !creditedSessions.has(input.checkoutSessionId);
-      creditedSessions.add(input.checkoutSessionId);
+      // One ledger key per top-up, whichever payment credits it.
+      const first = !creditedSessions.has(input.topUpId);
+      creditedSessions.add(input.topUpId);
       return { outcome: first ? 'credited' : 'already_credited', accountId: topUp.accountId };
     },
     async recordTopUpStatus(input) {

@@ -1,7 +1,14 @@
 import { Attention } from '../shared/attention.js';
 import { allHandlersFinished, condition, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { TopUpActivities } from '../../activities/topup.js';
-import type { CheckoutSessionEvent, CheckoutSessionSummary, TopUpStatus } from '../../src/domain/top-up/contracts.js';
+import type {
+  CheckoutSessionEvent,
+  CheckoutSessionSummary,
+  TopUpEvent,
+  TopUpPaymentIntent,
+  TopUpPaymentIntentEvent,
+  TopUpStatus,
+} from '../../src/domain/top-up/contracts.js';
 import { activityOptions } from '../activity-options.js';
 import { CustomerIdKey, StatusKey, TenantIdKey } from '../../src/domain/search-attributes.js';
 import { EventInbox } from '../shared/event-inbox.js';
@@ -9,20 +16,34 @@ import { rejectedEventOutcome } from '../shared/rejected-event.js';
 import {
   checkoutSessionEventSignal,
   createCheckoutSessionUpdate,
+  createPaymentIntentUpdate,
+  paymentIntentEventSignal,
   topUpStateQuery,
   type CreateCheckoutRequest,
+  type CreatePaymentIntentRequest,
   type TopUpInput,
   type TopUpState,
 } from './messages.js';
-import { checkoutRequestRejection, eventWaitMs, isTerminal, stepFor, unpaidEnding } from './rules.js';
+import {
+  checkoutRequestRejection,
+  eventWaitMs,
+  isPaymentIntentEvent,
+  isTerminal,
+  paymentIntentRequestRejection,
+  paymentIntentStepFor,
+  stepFor,
+  unpaidEnding,
+  type TopUpMode,
+} from './rules.js';
 
 /** An event an activity refuses for good (non-retryable) is logged as rejected; before, it failed the workflow. */
 export const TOPUP_REJECTED_INPUT_PATCH = 'topup-rejected-input';
 
 /** A top-up's state and what changes it; the workflow function wires it to messages and runs the loop. */
 class TopUp {
-  readonly inbox: EventInbox<CheckoutSessionEvent>;
+  readonly inbox: EventInbox<TopUpEvent>;
   private sessionCreation: Promise<CheckoutSessionSummary> | undefined;
+  private paymentIntentCreation: Promise<TopUpPaymentIntent> | undefined;
 
   constructor(
     readonly state: TopUpState,
@@ -46,6 +67,29 @@ class TopUp {
       return session;
     })();
     return this.sessionCreation;
+  }
+
+  /** The mode a create request already started in this run, if any. */
+  get startedWith(): TopUpMode | undefined {
+    if (this.sessionCreation) return 'checkout';
+    if (this.paymentIntentCreation) return 'payment_intent';
+    return undefined;
+  }
+
+  /** One PaymentIntent per Elements top-up: a repeated request gets the first one's answer (and client_secret). */
+  createPaymentIntent(request: CreatePaymentIntentRequest): Promise<TopUpPaymentIntent> {
+    this.paymentIntentCreation ??= (async () => {
+      const { state, acts } = this;
+      state.accountId = request.accountId;
+      state.amount = request.amount;
+      state.currency = request.currency;
+      await acts.recordTopUpCreated({ tenantId: state.tenantId, topUpId: state.topUpId, ...request });
+      const intent = await acts.createTopUpPaymentIntent({ tenantId: state.tenantId, topUpId: state.topUpId, ...request });
+      state.paymentIntentId = intent.id;
+      this.setStatus(state.status);
+      return intent;
+    })();
+    return this.paymentIntentCreation;
   }
 
   setStatus(status: TopUpStatus): void {
@@ -79,8 +123,43 @@ class TopUp {
     this.setStatus(status);
   }
 
-  async apply(event: CheckoutSessionEvent): Promise<string> {
+  /** Stripe's amount_received, under the same ledger key as a Checkout payment: a top-up is credited once either way. */
+  private async creditPaymentIntent(event: Pick<TopUpPaymentIntentEvent, 'paymentIntentId' | 'amountReceived' | 'currency'>): Promise<string> {
+    const { state } = this;
+    const result = await this.acts.creditTopUp({
+      tenantId: state.tenantId,
+      topUpId: state.topUpId,
+      paymentIntentId: event.paymentIntentId,
+      amount: event.amountReceived,
+      currency: event.currency,
+    });
+    if (result.outcome === 'unknown_top_up') return 'ignored: no such top-up';
+    state.accountId = result.accountId;
+    state.creditedAmount = event.amountReceived;
+    this.setStatus('credited');
+    return result.outcome;
+  }
+
+  private async applyPaymentIntent(event: TopUpPaymentIntentEvent): Promise<string> {
+    switch (paymentIntentStepFor(event, this.state.paymentIntentId)) {
+      case 'credit':
+        return this.creditPaymentIntent(event);
+      case 'await_async_payment':
+        await this.acts.recordTopUpStatus({ tenantId: this.state.tenantId, topUpId: this.state.topUpId, status: 'processing' });
+        this.setStatus('processing');
+        return 'awaiting async payment';
+      case 'failed':
+        await this.finish('failed');
+        return 'failed';
+      case 'ignore':
+        return `ignored: ${event.type}`;
+    }
+  }
+
+  async apply(event: TopUpEvent): Promise<string> {
     if (isTerminal(this.state.status)) return `ignored: already ${this.state.status}`;
+    // Only the paymentIntentEvent signal (added with Elements top-ups) queues these: recorded histories never reach it.
+    if (isPaymentIntentEvent(event)) return this.applyPaymentIntent(event);
     switch (stepFor(event)) {
       case 'credit':
         return this.credit(event);
@@ -99,6 +178,21 @@ class TopUp {
 
   /** No event arrived in time: ask Stripe directly rather than assume. */
   async reconcile(): Promise<void> {
+    const paymentIntentId = this.state.paymentIntentId;
+    if (paymentIntentId) {
+      // Set only by createPaymentIntent (Elements top-ups), so recorded Checkout histories never take this branch.
+      const intent = await this.acts.settleTopUpPaymentIntent({ tenantId: this.state.tenantId, topUpId: this.state.topUpId, paymentIntentId });
+      if (intent.status === 'succeeded') {
+        await this.creditPaymentIntent({ ...intent });
+      } else if (intent.status === 'processing') {
+        // Still settling (a bank debit): the top-up stays processing and its succeeded event restarts this workflow.
+        await this.acts.recordTopUpStatus({ tenantId: this.state.tenantId, topUpId: this.state.topUpId, status: 'processing' });
+        this.setStatus('processing');
+      } else {
+        await this.finish(unpaidEnding(this.state.status));
+      }
+      return;
+    }
     const sessionId = this.state.checkoutSession?.id;
     const snapshot = sessionId ? await this.acts.retrieveCheckoutSession({ tenantId: this.state.tenantId, sessionId }) : undefined;
     if (snapshot && snapshot.paymentStatus === 'paid') {
@@ -121,9 +215,18 @@ export async function topUpWorkflow(input: TopUpInput): Promise<TopUpState> {
   setHandler(checkoutSessionEventSignal, (event) => {
     if (!inbox.offer(event)) log.info('duplicate Stripe event ignored', { eventId: event.eventId });
   });
+  setHandler(paymentIntentEventSignal, (event) => {
+    if (!inbox.offer(event)) log.info('duplicate Stripe event ignored', { eventId: event.eventId });
+  });
   setHandler(createCheckoutSessionUpdate, async (request) => topUp.createCheckoutSession(request), {
     validator: (request) => {
-      const rejection = checkoutRequestRejection(state, request);
+      const rejection = checkoutRequestRejection(state, request, topUp.startedWith);
+      if (rejection) throw new Error(rejection);
+    },
+  });
+  setHandler(createPaymentIntentUpdate, async (request) => topUp.createPaymentIntent(request), {
+    validator: (request) => {
+      const rejection = paymentIntentRequestRejection(state, request, topUp.startedWith);
       if (rejection) throw new Error(rejection);
     },
   });

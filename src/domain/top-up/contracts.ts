@@ -31,3 +31,36 @@ export interface CheckoutSessionSnapshot {
   amountTotal: number;
   currency: string;
 }
+
+export type TopUpPaymentIntentEventType =
+  | 'payment_intent.succeeded'
+  | 'payment_intent.processing'
+  | 'payment_intent.payment_failed'
+  | 'payment_intent.canceled';
+
+/** A PaymentIntent event carrying our top-up metadata (an Elements top-up's, or the one a top-up Checkout created). */
+export interface TopUpPaymentIntentEvent {
+  eventId: string;
+  type: TopUpPaymentIntentEventType;
+  paymentIntentId: string;
+  status: string;
+  /** Stripe's amount_received, in minor units: what a succeeded PaymentIntent credits. */
+  amountReceived: number;
+  currency: string;
+}
+
+/** What the TopUp workflow's inbox holds. */
+export type TopUpEvent = CheckoutSessionEvent | TopUpPaymentIntentEvent;
+
+/** An Elements top-up's PaymentIntent; the client_secret is only ever returned to the caller, never kept in state. */
+export interface TopUpPaymentIntent {
+  id: string;
+  clientSecret: string;
+}
+
+export interface PaymentIntentSnapshot {
+  paymentIntentId: string;
+  status: string;
+  amountReceived: number;
+  currency: string;
+}

@@ -2,10 +2,12 @@ import type { SignalArgs } from '../../temporal/signal-args.js';
 import type Stripe from 'stripe';
 import { z } from 'zod';
 import type { OrderStripeEvent, PaymentIntentEventType, RefundSnapshot } from '../../domain/order/contracts.js';
+import type { TopUpPaymentIntentEventType } from '../../domain/top-up/contracts.js';
 import { findOrdersByPaymentIntent } from '../../db/orders/order.js';
-import { orderWorkflowId } from '../../temporal/workflow-ids.js';
+import { orderWorkflowId, topUpWorkflowId } from '../../temporal/workflow-ids.js';
 import { orderStripeEventSignal, ORDER_WORKFLOW_TYPE, type OrderWorkflow } from '../../../workflows/order/messages.js';
-import { amount, currency, expandable, idOf, metadataValue, optionalRef, parseShape, paymentError, stripeId, stripeWord, text } from '../shapes.js';
+import { paymentIntentEventSignal, TOP_UP_WORKFLOW_TYPE, type TopUpWorkflow } from '../../../workflows/top-up/messages.js';
+import { amount, currency, expandable, idOf, metadataValue, optionalRef, parseShape, paymentError, ref, stripeId, stripeWord, text } from '../shapes.js';
 import type { WebhookContext, WebhookHandler, WebhookHandlerMap, WebhookOutcome } from '../types.js';
 
 type Target = { tenantId: string; orderId: string } | { ignored: string };
@@ -69,8 +71,55 @@ async function signal(target: Target, signalArg: OrderStripeEvent, ctx: WebhookC
   return { status: 'routed', workflowId };
 }
 
+const topUpIntentShape = z.looseObject({
+  id: stripeId,
+  metadata: z.looseObject({ tenant_id: ref, top_up_id: ref }),
+  status: stripeWord,
+  amount_received: amount.nullish(),
+  currency,
+});
+const TOP_UP_INTENT_EVENTS = new Set<string>(['payment_intent.succeeded', 'payment_intent.processing', 'payment_intent.payment_failed', 'payment_intent.canceled']);
+
+/**
+ * A PaymentIntent with our top-up metadata (an Elements top-up's, or the one a top-up's Checkout Session made) →
+ * TopUpWorkflow `topup:<tenant>:<top-up>`, which credits amount_received under the top-up's one ledger key.
+ */
+const routeTopUpPaymentIntent: WebhookHandler = async (event, ctx) => {
+  if (!TOP_UP_INTENT_EVENTS.has(event.type)) return { status: 'ignored', reason: `${event.type} changes no top-up` };
+  const parsed = parseShape(topUpIntentShape, event.data.object, 'top-up PaymentIntent', event, ctx.log);
+  if (!parsed.ok) return parsed.outcome;
+  const intent = parsed.data;
+  const { tenant_id: tenantId, top_up_id: topUpId } = intent.metadata;
+  if (ctx.connectedTenantId !== undefined && ctx.connectedTenantId !== tenantId) {
+    ctx.log.warn({ eventId: event.id, account: event.account }, 'top-up metadata names another tenant than the connected account');
+    return { status: 'ignored', reason: 'tenant mismatch' };
+  }
+  const workflowId = topUpWorkflowId(tenantId, topUpId);
+  await ctx.temporal.withDeadline(Date.now() + ctx.deadlineMs, () =>
+    ctx.temporal.workflow.signalWithStart<TopUpWorkflow, SignalArgs<typeof paymentIntentEventSignal>>(TOP_UP_WORKFLOW_TYPE, {
+      workflowId,
+      taskQueue: ctx.taskQueue,
+      args: [{ tenantId, topUpId, retry: ctx.retry }],
+      signal: paymentIntentEventSignal,
+      signalArgs: [
+        {
+          eventId: event.id,
+          type: event.type as TopUpPaymentIntentEventType,
+          paymentIntentId: intent.id,
+          status: intent.status,
+          amountReceived: intent.amount_received ?? 0,
+          currency: intent.currency,
+        },
+      ],
+    }),
+  );
+  return { status: 'routed', workflowId };
+};
+
 const routePaymentIntent: WebhookHandler = async (event, ctx) => {
-  if ((event.data.object as Stripe.PaymentIntent).metadata?.purpose !== 'order') return { status: 'ignored', reason: 'PaymentIntent is not an order payment' };
+  const purpose = (event.data.object as Stripe.PaymentIntent).metadata?.purpose;
+  if (purpose === 'top_up') return routeTopUpPaymentIntent(event, ctx);
+  if (purpose !== 'order') return { status: 'ignored', reason: 'PaymentIntent is not an order payment' };
   const parsed = parseShape(intentShape, event.data.object, 'order PaymentIntent', event, ctx.log);
   if (!parsed.ok) return parsed.outcome;
   const intent = parsed.data;
@@ -135,7 +184,7 @@ const routeChargeRefunded: WebhookHandler = async (event, ctx) => {
   );
 };
 
-/** payment_intent.*, charge.refunded and refund.* events → OrderWorkflow `order:<tenant>:<order>`. */
+/** payment_intent.*, charge.refunded and refund.* events → OrderWorkflow `order:<tenant>:<order>`; top-up PaymentIntents → TopUpWorkflow. */
 export const paymentHandlers: WebhookHandlerMap = {
   'payment_intent.succeeded': routePaymentIntent,
   'payment_intent.payment_failed': routePaymentIntent,

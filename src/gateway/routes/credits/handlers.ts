@@ -2,11 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { appendLedgerEntry, InsufficientBalanceError, listBalances, listLedgerEntries, SourceKeyConflictError, type NewLedgerEntry } from '../../../db/ledger.js';
 import { findTopUp } from '../../../db/top-ups.js';
-import { validateTopUpAmount } from '../../../credits/top-up-amount.js';
+import { topUpAmountErrors, topUpOptions, topUpOptionsFor } from '../../../domain/top-up/options.js';
 import { updateFailureType } from '../../../temporal/errors.js';
 import { retryScheduleFromConfig } from '../../../temporal/retry.js';
 import { topUpWorkflowId } from '../../../temporal/workflow-ids.js';
-import { createCheckoutSessionUpdate, TOP_UP_WORKFLOW_TYPE, type TopUpWorkflow } from '../../../../workflows/top-up/messages.js';
+import {
+  createCheckoutSessionUpdate,
+  createPaymentIntentUpdate,
+  TOP_UP_WORKFLOW_TYPE,
+  type TopUpWorkflow,
+} from '../../../../workflows/top-up/messages.js';
 import { resolveAccountId, type Principal } from '../../auth.js';
 import { allowedOrigin } from '../../origin.js';
 import { HttpProblem, problems } from '../../problem.js';
@@ -38,17 +43,48 @@ export function creditHandlers({ config, db, temporal }: RouteDeps): Handlers<ty
   }
 
   return {
+    async topUpOptions({ query }, res) {
+      if (query.currency === undefined) {
+        res.json({ data: topUpOptions(config) });
+        return;
+      }
+      const options = topUpOptionsFor(query.currency, config);
+      res.json({ data: options ? [options] : [] });
+    },
+
     async startTopUp({ body, principal, raw }, res) {
-      const errors = validateTopUpAmount(body.amount, body.currency, config);
+      const errors = topUpAmountErrors(body.amount, body.currency, config);
       if (errors.length > 0) throw problems.validation(errors);
-      const origin = allowedOrigin(raw, config.ALLOWED_FRONTEND_ORIGINS);
+      const elements = body.mode === 'payment_intent';
+      // Checkout needs return URLs on an allowed origin; Elements confirms in the caller's own page.
+      const origin = elements ? undefined : allowedOrigin(raw, config.ALLOWED_FRONTEND_ORIGINS);
       const account = resolveAccountId(principal, body.account_id);
       const key = raw.header('idempotency-key');
       const topUpId = `tu_${key ? digest(principal.tenantId, account, key) : randomUUID().replaceAll('-', '')}`;
       const workflowId = topUpWorkflowId(principal.tenantId, topUpId);
       const query = `top_up_id=${topUpId}`;
+      const startWorkflowOperation = () =>
+        new WithStartWorkflowOperation<TopUpWorkflow>(TOP_UP_WORKFLOW_TYPE, {
+          workflowId,
+          taskQueue: config.TEMPORAL_TASK_QUEUE,
+          args: [{ tenantId: principal.tenantId, topUpId, accountId: account, retry }],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          // A finished top-up is never reopened by a replayed request.
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        });
+      const deadline = Date.now() + config.TEMPORAL_RPC_TIMEOUT_MS * 4;
       try {
-        const session = await temporal.withDeadline(Date.now() + config.TEMPORAL_RPC_TIMEOUT_MS * 4, () =>
+        if (elements) {
+          const intent = await temporal.withDeadline(deadline, () =>
+            temporal.workflow.executeUpdateWithStart(createPaymentIntentUpdate, {
+              args: [{ accountId: account, amount: body.amount, currency: body.currency }],
+              startWorkflowOperation: startWorkflowOperation(),
+            }),
+          );
+          res.status(201).json({ id: topUpId, client_secret: intent.clientSecret, payment_intent_id: intent.id });
+          return;
+        }
+        const session = await temporal.withDeadline(deadline, () =>
           temporal.workflow.executeUpdateWithStart(createCheckoutSessionUpdate, {
             args: [
               {
@@ -59,14 +95,7 @@ export function creditHandlers({ config, db, temporal }: RouteDeps): Handlers<ty
                 cancelUrl: `${origin}/credits/top-ups/cancelled?${query}`,
               },
             ],
-            startWorkflowOperation: new WithStartWorkflowOperation<TopUpWorkflow>(TOP_UP_WORKFLOW_TYPE, {
-              workflowId,
-              taskQueue: config.TEMPORAL_TASK_QUEUE,
-              args: [{ tenantId: principal.tenantId, topUpId, accountId: account, retry }],
-              workflowIdConflictPolicy: 'USE_EXISTING',
-              // A finished top-up is never reopened by a replayed request.
-              workflowIdReusePolicy: 'REJECT_DUPLICATE',
-            }),
+            startWorkflowOperation: startWorkflowOperation(),
           }),
         );
         res.status(201).json({ id: topUpId, url: session.url, checkout_session_id: session.id, expires_at: session.expiresAt });
@@ -78,7 +107,7 @@ export function creditHandlers({ config, db, temporal }: RouteDeps): Handlers<ty
           const type = updateFailureType(error);
           if (type === 'StripeTransientError') throw error; // the problem handler: 503 stripe_unavailable
           if (type === 'StripeClientError') {
-            throw new HttpProblem(502, 'stripe_error', 'Stripe refused to create the Checkout Session.');
+            throw new HttpProblem(502, 'stripe_error', `Stripe refused to create the ${elements ? 'PaymentIntent' : 'Checkout Session'}.`);
           }
           throw problems.conflict('top_up_rejected', error.cause?.message ?? error.message);
         }

@@ -5,6 +5,7 @@ import { creditHandlers } from './handlers.js';
 import { contracts } from './schemas.js';
 
 const table: RouteTable<typeof contracts> = [
+  { method: 'get', path: '/v1/credits/top-up-options', access: 'signed_in', handler: 'topUpOptions' },
   { method: 'post', path: '/v1/credits/top-ups', access: 'signed_in', writes: true, handler: 'startTopUp' },
   { method: 'get', path: '/v1/credits/top-ups/{id}', access: 'signed_in', handler: 'getTopUp' },
   { method: 'get', path: '/v1/credits/balance', access: 'signed_in', handler: 'getBalance' },

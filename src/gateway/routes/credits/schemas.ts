@@ -5,10 +5,38 @@ import { z } from '../../zod.js';
 const amount = minorUnits();
 const replayHeaders = idempotencyHeaders('Replays with the same key return the original result.');
 
-const topUpBody = z.object({ amount, currency, account_id: walletAccountId }).strict().openapi('CreateTopUp');
-const topUpResponse = z
+const topUpMode = z
+  .enum(['checkout', 'payment_intent'])
+  .optional()
+  .openapi({
+    description:
+      '`checkout` (the default): a hosted Checkout Session to redirect to. `payment_intent`: a PaymentIntent whose client_secret ' +
+      'Stripe Elements confirms in the page (no Origin needed: the return URL is the page\'s own).',
+  });
+const topUpBody = z.object({ amount, currency, account_id: walletAccountId, mode: topUpMode }).strict().openapi('CreateTopUp');
+const topUpCheckout = z
   .object({ id: z.string(), url: z.string(), checkout_session_id: z.string(), expires_at: z.number().int().nullable() })
   .openapi('TopUpCheckout');
+const topUpPaymentIntent = z
+  .object({ id: z.string(), client_secret: z.string(), payment_intent_id: z.string() })
+  .openapi('TopUpPaymentIntent', { description: 'Confirm client_secret with Stripe Elements; payment_intent.succeeded credits amount_received.' });
+const topUpResponse = z.union([topUpCheckout, topUpPaymentIntent]);
+const minor = (description: string) => z.number().int().openapi({ description });
+const topUpCurrencyOptions = z
+  .object({
+    currency: z.string().openapi({ example: 'usd' }),
+    exponent: z.number().int().openapi({ description: 'Decimal places of the major unit: 2 for USD, 0 for JPY, 3 for KWD.', example: 2 }),
+    min: minor('Smallest amount, in minor units (Stripe\'s minimum charge).'),
+    max: minor('Largest amount, in minor units (TOPUP_MAX_AMOUNT major units).'),
+    presets: z.array(z.number().int()).openapi({
+      description:
+        'The only amounts accepted, ascending, in minor units (TOPUP_PRESET_AMOUNTS=0.50,10 gives 50 and 1000 for USD); ' +
+        'empty means any amount from min to max. Display amount / 10^exponent.',
+      example: [50, 1000, 2500],
+    }),
+  })
+  .openapi('TopUpCurrencyOptions');
+const topUpOptionsResponse = z.object({ data: z.array(topUpCurrencyOptions) }).openapi('TopUpOptions');
 const topUpStatus = z
   .object({
     id: z.string(),
@@ -46,16 +74,21 @@ const grantBody = z
 const entryResponse = z.object({ entry: ledgerEntry, replayed: z.boolean() }).openapi('LedgerWrite');
 
 export const contracts = {
+  topUpOptions: {
+    summary: 'Top-up amounts per currency: limits and presets, in minor units',
+    query: z.object({ currency: currency.optional() }),
+    responses: { 200: jsonResponse('One entry per currency a top-up may be paid in', topUpOptionsResponse) },
+  },
   startTopUp: {
-    summary: 'Start a credit top-up: returns a Stripe Checkout URL',
+    summary: 'Start a credit top-up: a Stripe Checkout URL, or with mode payment_intent a client_secret for Elements',
     body: topUpBody,
     headers: replayHeaders,
     idempotent: true,
     responses: {
-      201: jsonResponse('Checkout Session created (or the existing one for this Idempotency-Key)', topUpResponse),
+      201: jsonResponse('Checkout Session or PaymentIntent created (or the existing one for this Idempotency-Key)', topUpResponse),
       400: problemResponse('Invalid amount or currency'),
-      403: problemResponse('Origin not allowed'),
-      409: problemResponse('This top-up already finished'),
+      403: problemResponse('Origin not allowed (Checkout only)'),
+      409: problemResponse('This top-up already finished, or was started in the other mode'),
       503: problemResponse('Temporal unavailable; retry with the same Idempotency-Key'),
     },
   },
