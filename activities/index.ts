@@ -14,7 +14,7 @@ import { createParkedEventActivities } from './parked-events.js';
 import { createRecoveryActivities, type RecoveryMessenger } from './recovery.js';
 import { createRecoveryHookActivities } from './recovery-hooks.js';
 import { createSubscriptionActivities } from './subscription.js';
-import { createTopUpActivities, type TopUpActivityDeps } from './topup.js';
+import { createTopUpActivities, type TopUpActivityDeps } from './top-up.js';
 import { createTransactionActivities } from './transaction.js';
 
 export type ActivityDeps = TopUpActivityDeps & {

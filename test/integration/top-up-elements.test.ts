@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTopUpActivities } from '../../activities/topup.js';
+import { createTopUpActivities } from '../../activities/top-up.js';
 import { createStripeClient } from '../../src/stripe/client.js';
 import { topUpWorkflowId } from '../../src/temporal/workflow-ids.js';
 import { topUpStateQuery } from '../../workflows/top-up/messages.js';

@@ -4,7 +4,7 @@ import { callStripe } from '../../activities/errors.js';
 import { classifyActivityError, classifyActivityFailures } from '../../activities/failures.js';
 import { createActivities, type ActivityDeps } from '../../activities/index.js';
 import { createRecoveryActivities } from '../../activities/recovery.js';
-import { createTopUpActivities } from '../../activities/topup.js';
+import { createTopUpActivities } from '../../activities/top-up.js';
 import { activityOptions } from '../../workflows/activity-options.js';
 import { NON_RETRYABLE_ERROR_TYPES } from '../../src/domain/retry/error-types.js';
 

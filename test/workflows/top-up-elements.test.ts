@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TopUpActivities } from '../../activities/topup.js';
+import type { TopUpActivities } from '../../activities/top-up.js';
 import type { PaymentIntentSnapshot } from '../../src/domain/top-up/contracts.js';
 import { createCheckoutSessionUpdate, createPaymentIntentUpdate, paymentIntentEventSignal } from '../../workflows/top-up/messages.js';
 import { topUpWorkflow } from '../../workflows/top-up/workflow.js';

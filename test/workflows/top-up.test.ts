@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TopUpActivities } from '../../activities/topup.js';
+import type { TopUpActivities } from '../../activities/top-up.js';
 import type { CheckoutSessionEvent } from '../../src/domain/top-up/contracts.js';
 import {
   checkoutSessionEventSignal,

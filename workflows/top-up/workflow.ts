@@ -1,6 +1,6 @@
 import { Attention } from '../shared/attention.js';
 import { allHandlersFinished, condition, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { TopUpActivities } from '../../activities/topup.js';
+import type { TopUpActivities } from '../../activities/top-up.js';
 import type {
   CheckoutSessionEvent,
   CheckoutSessionSummary,
