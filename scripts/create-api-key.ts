@@ -2,7 +2,8 @@
  * `npm run api-key:create -- --tenant <id> [--name <name>] [--role admin|member] [--tenant-name <display name>]`
  *
  * Creates the tenant if it does not exist yet, then a new API key for it, and prints the key once: only a
- * hash of its secret is stored, so it cannot be shown again. DATABASE_URL comes from the environment or .env.
+ * hash of its secret is stored, so it cannot be shown again. DATABASE_URL comes from the environment or .env,
+ * else from .data/dev.env, which a running `npm start` writes (src/devstack/dev-env.ts).
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import { z } from 'zod';
 import { configSchema } from '../src/config.js';
 import { createApiKey } from '../src/db/api-keys.js';
 import { createDb } from '../src/db/connection.js';
+import { DEV_ENV_FILE_NAME, loadDevEnvFile } from '../src/devstack/dev-env.js';
 import { ensureTenant } from '../src/db/tenants.js';
 import { PROJECT_ROOT } from '../src/tools/resolve.js';
 import { parseCommandLine } from './command-line.js';
@@ -22,7 +24,7 @@ const USAGE = `Usage: npm run api-key:create -- --tenant <id> [--name <name>] [-
   --tenant-name <name>      display name when the tenant is created (default: the tenant id)
   -h, --help                show this help
 
-Needs DATABASE_URL (environment or .env) and a migrated database (npm run migrate).
+Needs DATABASE_URL (environment, .env, or .data/dev.env while npm start runs) and a migrated database.
 `;
 
 const argsSchema = z.object({
@@ -47,16 +49,19 @@ async function main(): Promise<void> {
 
   const envFile = path.join(PROJECT_ROOT, '.env');
   if (existsSync(envFile)) process.loadEnvFile(envFile); // does not override variables already in the environment
+  // The dev stack's own database (embedded PostgreSQL) while `npm start` runs.
+  const fromDevEnv = loadDevEnvFile(path.join(PROJECT_ROOT, '.data', DEV_ENV_FILE_NAME)).includes('DATABASE_URL');
   const databaseUrl = configSchema.shape.DATABASE_URL.safeParse(process.env.DATABASE_URL?.trim());
   if (!databaseUrl.success) {
     process.stderr.write(
       process.env.DATABASE_URL?.trim()
         ? `error: DATABASE_URL ${databaseUrl.error.issues.map((issue) => issue.message).join('; ')}\n`
-        : 'error: DATABASE_URL is not set (environment or .env)\n',
+        : 'error: DATABASE_URL is not set (environment or .env), and no .data/dev.env from a running `npm start`\n',
     );
     process.exit(1);
   }
 
+  if (fromDevEnv) process.stderr.write(`Using the dev stack's database (.data/${DEV_ENV_FILE_NAME}).\n`);
   const db = createDb(databaseUrl.data, { max: 1 });
   try {
     await ensureTenant(db, { id: args.tenant, name: args['tenant-name'] ?? args.tenant });
@@ -71,6 +76,8 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   const undefinedTable = (error as { code?: unknown }).code === '42P01';
-  process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}${undefinedTable ? ' (run `npm run migrate` first)' : ''}\n`);
+  const refused = (error as { code?: unknown }).code === 'ECONNREFUSED';
+  const hint = undefinedTable ? ' (run `npm run migrate` first)' : refused ? ' (is the database, or `npm start`, running?)' : '';
+  process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}${hint}\n`);
   process.exit(1);
 });

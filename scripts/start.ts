@@ -6,18 +6,20 @@
  *   DATABASE_URL unset      → embedded PostgreSQL, data in .data/postgres (kept between runs); migrations run as
  *                             role payments_owner, gateway and worker connect as payments_app
  *   TEMPORAL_ADDRESS unset  → Temporal dev server + Web UI, state in .data/temporal.db (kept between runs)
- *   STRIPE_SECRET_KEY unset → stripe-mock (fake Stripe API)
+ *   STRIPE_SECRET_KEY unset → stripe-mock (fake Stripe API), with a dev publishable key (pk_test_...)
  *   SMTP_URL unset          → local mail catcher with a web UI, messages in .data/mail
  *   TEMPORAL_PAYLOAD_KEYS unset → a generated payload encryption key, kept in .data/temporal-payload-keys
- * Then migrations run, the worker and the gateway start, and the URLs + a dev API key are printed.
+ * Then migrations run, the worker and the gateway start (PORT: the first free one from 4000), and the URLs + the
+ * dev API key (kept in .data/dev-api-key, reused across restarts) are printed. While the stack runs, the settings it
+ * computed are in .data/dev.env, which `npm run api-key:create` reads (src/devstack/dev-env.ts).
  * Ctrl-C stops everything. Variables can also come from a .env file (real env vars win).
  */
 import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { ensureDevTenantAndKey } from '../src/db/api-keys.js';
 import { migrateToLatest } from '../src/db/migrate.js';
+import { DEV_API_KEY_FILE_NAME, DEV_ENV_FILE_NAME, ensureDevApiKey, removeDevEnvFile, writeDevEnvFile } from '../src/devstack/dev-env.js';
 import { startMailViewer } from '../src/devstack/mail.js';
 import { findFreePort, pollUntil } from '../src/devstack/ports.js';
 import { DEV_APP_ROLE, DEV_OWNER_ROLE, ensureDatabaseRoles, ensureOwnedDatabase, roleUrl, startEmbeddedPostgres } from '../src/devstack/postgres.js';
@@ -33,12 +35,18 @@ import { PROJECT_ROOT } from '../src/tools/resolve.js';
 const DEV_WEBHOOK_SECRET = 'whsec_dev_0123456789abcdef0123456789abcdef';
 // stripe-mock accepts only keys that look real: sk_test_ followed by letters and digits.
 const DEV_STRIPE_SECRET_KEY = 'sk_test_devStripeMock000';
+/** For GET /v1/payments/config (Stripe.js/Elements against stripe-mock): the same shape, pk_test_ + letters and digits. */
+const DEV_STRIPE_PUBLISHABLE_KEY = 'pk_test_devStripeMock000';
+/** The gateway's first choice of port; 3000 is left to the first default frontend origin. */
+const DEFAULT_GATEWAY_PORT = 4000;
 const DEFAULT_STRIPE_API_VERSION = '2026-10-28.endive';
 
 const DATA_DIR = path.join(PROJECT_ROOT, '.data');
 /** The dev tools' own output (one file per tool); the console keeps only our lines. */
 const LOG_DIR = path.join(DATA_DIR, 'logs');
 const toolLog = (tool: string) => path.join(LOG_DIR, `${tool}.log`);
+const DEV_ENV_FILE = path.join(DATA_DIR, DEV_ENV_FILE_NAME);
+const DEV_API_KEY_FILE = path.join(DATA_DIR, DEV_API_KEY_FILE_NAME);
 /** For in-process tools (the mail viewer): their lines, which name recipients, go to the file too. */
 const fileLog = (tool: string) => (msg: string) => {
   mkdirSync(LOG_DIR, { recursive: true });
@@ -46,6 +54,16 @@ const fileLog = (tool: string) => (msg: string) => {
 };
 const log = (msg: string) => process.stderr.write(`[start] ${msg}\n`);
 const unset = (name: string) => (process.env[name] ?? '').trim() === '';
+/** A URL from the user's environment is shown without its password (ours are dev-only and printed as they are). */
+const maskPassword = (url: string) => {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+};
 
 const envFile = path.join(PROJECT_ROOT, '.env');
 if (existsSync(envFile)) {
@@ -82,6 +100,7 @@ async function stopAll(): Promise<void> {
     );
   await stopGroup(apps);
   await stopGroup(infra);
+  await removeDevEnvFile(DEV_ENV_FILE).catch(() => undefined);
   log('all stopped');
 }
 
@@ -101,7 +120,7 @@ async function main(): Promise<void> {
   // ---- infrastructure (independent, started in parallel) ----
   const tasks: Array<Promise<void>> = [];
   // Known before Temporal starts: its Web UI is pointed at the gateway's payload codec endpoint.
-  if (unset('PORT')) env.PORT = String(await findFreePort(3000));
+  if (unset('PORT')) env.PORT = String(await findFreePort(DEFAULT_GATEWAY_PORT));
   const codecEndpoint = `http://localhost:${env.PORT}/codec`;
 
   if (unset('DATABASE_URL')) {
@@ -145,6 +164,7 @@ async function main(): Promise<void> {
       startStripeMock({ port: 12111, logFile: toolLog('stripe-mock') }).then((mock) => {
         infra.push({ name: 'stripe-mock', stop: mock.stop });
         Object.assign(env, stripeMockEnv(mock), { STRIPE_SECRET_KEY: DEV_STRIPE_SECRET_KEY });
+        if (unset('STRIPE_PUBLISHABLE_KEY')) env.STRIPE_PUBLISHABLE_KEY = DEV_STRIPE_PUBLISHABLE_KEY;
         urls.push(['Stripe API (stripe-mock)', mock.url]);
       }),
     );
@@ -176,16 +196,16 @@ async function main(): Promise<void> {
     log(`${created ? 'generated' : 'using'} the dev payload encryption key in ${path.relative(process.cwd(), keyFile) || keyFile}`);
   }
   env.PUBLIC_BASE_URL = env.PUBLIC_BASE_URL?.trim() || `http://localhost:${env.PORT}`;
-  // Typical local frontends (Vite, Next, the API itself) may start top-ups without extra setup.
-  env.ALLOWED_FRONTEND_ORIGINS =
-    env.ALLOWED_FRONTEND_ORIGINS?.trim() || `http://localhost:${env.PORT},http://localhost:5173,http://localhost:3001`;
+  // Typical local frontends (Next/CRA on 3000, Vite on 5173, 3001) may call the API (CORS) without extra setup.
+  env.ALLOWED_FRONTEND_ORIGINS = env.ALLOWED_FRONTEND_ORIGINS?.trim() || 'http://localhost:3000,http://localhost:5173,http://localhost:3001';
   const config = loadConfig(env); // readable list of problems before anything else starts
 
   // ---- database ----
   log('running migrations');
   // Without DATABASE_MIGRATION_URL the app's own role migrates (single-role setup): nothing to grant.
   await step(migrateToLatest(config.DATABASE_MIGRATION_URL ?? config.DATABASE_URL, config.DATABASE_MIGRATION_URL ? { appRole: config.DATABASE_APP_ROLE } : {}));
-  const { tenantId, apiKey } = await step(ensureDevTenantAndKey(config.DATABASE_URL));
+  const { tenantId, apiKey, reused } = await step(ensureDevApiKey(config.DATABASE_URL, DEV_API_KEY_FILE));
+  log(`${reused ? 'reusing' : 'created'} the dev API key in ${path.relative(process.cwd(), DEV_API_KEY_FILE) || DEV_API_KEY_FILE}`);
   abortIfShuttingDown();
 
   // ---- application processes ----
@@ -271,11 +291,14 @@ async function main(): Promise<void> {
     ['API docs', `${apiUrl}/docs`],
     ...urls,
     ['Temporal', `${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE})`],
+    ['DATABASE_URL', unset('DATABASE_URL') ? config.DATABASE_URL : maskPassword(config.DATABASE_URL)],
     ['Dev tenant', tenantId],
-    ['Dev API key', apiKey],
+    ['Dev API key', `${apiKey}  (kept in .data/${DEV_API_KEY_FILE_NAME})`],
+    ['Dev settings', `.data/${DEV_ENV_FILE_NAME}  (npm run api-key:create reads it)`],
     ['Tool logs', `${path.relative(process.cwd(), LOG_DIR) || LOG_DIR}/ (postgres, temporal, stripe-mock, mail)`],
     ['Webhook secret', `${config.STRIPE_WEBHOOK_SECRET.join(',')}${unset('STRIPE_WEBHOOK_SECRET') ? '  (dev default; sign test webhooks with it)' : ''}`],
   ];
+  await step(writeDevEnvFile(DEV_ENV_FILE, env, process.env));
   // From here on a crashed worker or gateway is restarted with backoff; the rest of the stack keeps running.
   started = true;
   workerApp.restartOnExit();

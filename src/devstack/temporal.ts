@@ -19,7 +19,7 @@ export interface StartTemporalOptions {
   dbFile?: string;
   /** Disable the Web UI (tests). */
   headless?: boolean;
-  /** Remote codec endpoint the Web UI decodes payloads with (`--ui-codec-endpoint`), e.g. http://localhost:3000/codec. */
+  /** Remote codec endpoint the Web UI decodes payloads with (`--ui-codec-endpoint`), e.g. http://localhost:4000/codec. */
   uiCodecEndpoint?: string;
   /** Namespace to wait for (default `default`, which always exists); others are created at launch. */
   namespace?: string;
@@ -76,7 +76,11 @@ export async function registerSearchAttributes(connection: Pick<Connection, 'ope
   }
 }
 
-/** Resolves when `namespace` answers describeNamespace and lists every custom search attribute. */
+/**
+ * Resolves when `namespace` answers describeNamespace and lists every custom search attribute. Attributes added
+ * since a kept database file (.data/temporal.db) was created are registered here: `start-dev --search-attribute`
+ * only defines them in a new database.
+ */
 export async function waitForTemporal(address: string, namespace: string, timeoutMs = 90_000): Promise<void> {
   const wanted = SEARCH_ATTRIBUTE_DEFINITIONS.map((d) => d.name);
   await pollUntil(
@@ -86,6 +90,7 @@ export async function waitForTemporal(address: string, namespace: string, timeou
         await connection.workflowService.describeNamespace({ namespace });
         const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
         const missing = wanted.filter((name) => !customAttributes || !(name in customAttributes));
+        if (missing.length > 0) await registerSearchAttributes(connection, namespace).catch(() => undefined);
         if (missing.length > 0) throw new Error(`search attributes not registered yet: ${missing.join(', ')}`);
         return true;
       } finally {

@@ -37,8 +37,8 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       NODE_ENV: 'development',
       LOG_LEVEL: 'info',
-      PORT: 3000,
-      PUBLIC_BASE_URL: 'http://localhost:3000',
+      PORT: 4000,
+      PUBLIC_BASE_URL: 'http://localhost:4000',
       ALLOWED_FRONTEND_ORIGINS: [],
       TEMPORAL_ADDRESS: 'localhost:7233',
       TEMPORAL_NAMESPACE: 'default',

@@ -11,6 +11,7 @@ import {
   insertOAuthState,
 } from '../../../db/connect.js';
 import type { Logger } from '../../../logger.js';
+import { frontendBaseUrlFor, frontendUrls } from '../../../payments/frontend-urls.js';
 import type { Principal } from '../../auth.js';
 import { HttpProblem } from '../../problem.js';
 import type { Handlers, RouteDeps } from '../../route.js';
@@ -83,9 +84,25 @@ export function connectHandlers({ config, db, temporal, authenticate }: RouteDep
       const wantsJson = raw.accepts(['text/html', 'application/json', 'application/problem+json']) !== 'text/html';
       const log = res.locals.log as Logger;
       res.setHeader('Cache-Control', 'no-store');
+      /** The tenant of a state whose signature verified: its frontend base URL is trusted. */
+      let verifiedTenant: string | undefined;
+      /**
+       * A browser goes back to the tenant's app (its frontend base URL, else FRONTEND_BASE_URL) with
+       * ?status=connected or ?status=error&code=...; without a configured frontend it gets the result page.
+       */
+      const redirectToApp = async (result: { status: 'connected' } | { status: 'error'; code: string }): Promise<boolean> => {
+        const base = await frontendBaseUrlFor(db, config, verifiedTenant).catch((error: unknown) => {
+          log.warn({ err: error }, 'tenant frontend lookup failed; using FRONTEND_BASE_URL');
+          return config.FRONTEND_BASE_URL ? { baseUrl: config.FRONTEND_BASE_URL } : undefined;
+        });
+        if (!base) return false;
+        res.redirect(303, frontendUrls(base.baseUrl).connectResult(result));
+        return true;
+      };
       try {
         const { settings, oauth } = settingsOrThrow();
         const state = query.state === undefined ? undefined : verifyState(query.state, key);
+        verifiedTenant = state?.tenantId;
 
         if (query.error !== undefined) {
           // Burn a genuine state so the same link cannot be completed later; nothing is stored.
@@ -154,16 +171,18 @@ export function connectHandlers({ config, db, temporal, authenticate }: RouteDep
 
         if (wantsJson) {
           res.json({ code: 'connected', connected: true, tenant_id: state.tenantId, stripe_account_id: grant.stripeUserId });
-        } else {
+        } else if (!(await redirectToApp({ status: 'connected' }))) {
           resultPage(res, 200, 'connected', 'Stripe account connected', `Stripe account ${grant.stripeUserId} is now connected. You can close this window.`);
         }
       } catch (error) {
         if (wantsJson) throw error;
         if (error instanceof HttpProblem) {
+          if (await redirectToApp({ status: 'error', code: error.code })) return;
           resultPage(res, error.status, error.code, ERROR_TITLES[error.code] ?? 'Connection failed', error.message);
           return;
         }
         log.error({ err: error }, 'Connect callback failed');
+        if (await redirectToApp({ status: 'error', code: 'internal_error' })) return;
         resultPage(res, 500, 'internal_error', 'Connection failed', 'An unexpected error occurred; nothing was stored. Please try again.');
       }
     },

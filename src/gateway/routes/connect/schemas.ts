@@ -42,7 +42,9 @@ export const contracts = {
   oauthCallback: {
     summary:
       'OAuth redirect target (the browser coming back from Stripe; no API key, authenticated by the signed state). ' +
-      'HTML page unless Accept: application/json. Codes: access_denied, invalid_state, state_expired, state_reused, ' +
+      'With a frontend base URL (the tenant\'s, PUT /v1/admin/frontend, else FRONTEND_BASE_URL) a browser is redirected (303) to ' +
+      '<base>/connect/stripe/result?status=connected or ?status=error&code=<code>; without one it gets an HTML page. ' +
+      'JSON when Accept: application/json. Codes: access_denied, invalid_state, state_expired, state_reused, ' +
       'redirect_mismatch, oauth_exchange_failed, oauth_error, account_already_connected, connect_not_configured',
     query: callbackQuery,
     // Each answer as an HTML page, or as JSON / problem details when the caller accepts JSON.
@@ -50,6 +52,10 @@ export const contracts = {
       200: {
         description: 'Connected: the account is stored for the tenant the state was issued to',
         content: { 'application/json': { schema: callbackResponse }, 'text/html': { schema: z.string() } },
+      },
+      303: {
+        description: 'A browser (no Accept: application/json) with a frontend base URL configured: redirected to the app with ?status=connected or ?status=error&code=<code>',
+        headers: { Location: { description: 'The frontend result page', schema: { type: 'string' as const } } },
       },
       400: pageOrProblem('access_denied, invalid_state, state_expired, redirect_mismatch, oauth_exchange_failed or oauth_error; or an invalid query'),
       401: pageOrProblem('unauthenticated: credentials were presented and are not valid'),
