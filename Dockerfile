@@ -15,5 +15,5 @@ RUN npm ci --omit=dev && npm cache clean --force
 COPY . .
 
 USER node
-EXPOSE 3000
+EXPOSE 4000
 CMD ["npx", "tsx", "src/gateway/main.ts"]

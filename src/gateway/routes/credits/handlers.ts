@@ -13,7 +13,7 @@ import {
   type TopUpWorkflow,
 } from '../../../../workflows/top-up/messages.js';
 import { resolveAccountId, type Principal } from '../../auth.js';
-import { allowedOrigin } from '../../origin.js';
+import { checkoutReturnUrls } from '../../origin.js';
 import { HttpProblem, problems } from '../../problem.js';
 import type { Handlers, RouteDeps } from '../../route.js';
 import { digest } from '../../schemas.js';
@@ -56,13 +56,12 @@ export function creditHandlers({ config, db, temporal }: RouteDeps): Handlers<ty
       const errors = topUpAmountErrors(body.amount, body.currency, config);
       if (errors.length > 0) throw problems.validation(errors);
       const elements = body.mode === 'payment_intent';
-      // Checkout needs return URLs on an allowed origin; Elements confirms in the caller's own page.
-      const origin = elements ? undefined : allowedOrigin(raw, config.ALLOWED_FRONTEND_ORIGINS);
       const account = resolveAccountId(principal, body.account_id);
       const key = raw.header('idempotency-key');
       const topUpId = `tu_${key ? digest(principal.tenantId, account, key) : randomUUID().replaceAll('-', '')}`;
       const workflowId = topUpWorkflowId(principal.tenantId, topUpId);
-      const query = `top_up_id=${topUpId}`;
+      // Checkout needs return URLs on an allowed origin (or the tenant's frontend); Elements confirms in the caller's page.
+      const urls = elements ? undefined : await checkoutReturnUrls({ config, db }, raw, principal.tenantId, body, { kind: 'top_up', topUpId });
       const startWorkflowOperation = () =>
         new WithStartWorkflowOperation<TopUpWorkflow>(TOP_UP_WORKFLOW_TYPE, {
           workflowId,
@@ -91,8 +90,8 @@ export function creditHandlers({ config, db, temporal }: RouteDeps): Handlers<ty
                 accountId: account,
                 amount: body.amount,
                 currency: body.currency,
-                successUrl: `${origin}/credits/top-ups/success?${query}&session_id={CHECKOUT_SESSION_ID}`,
-                cancelUrl: `${origin}/credits/top-ups/cancelled?${query}`,
+                successUrl: urls!.successUrl,
+                cancelUrl: urls!.cancelUrl,
               },
             ],
             startWorkflowOperation: startWorkflowOperation(),

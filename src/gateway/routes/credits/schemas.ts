@@ -1,3 +1,4 @@
+import { checkoutReturnUrlFields } from '../../origin.js';
 import { currency, idempotencyHeaders, minorUnits, pageLimit, text, walletAccountId } from '../../schemas.js';
 import { jsonResponse, problemResponse, type RouteContract } from '../../route.js';
 import { z } from '../../zod.js';
@@ -13,7 +14,7 @@ const topUpMode = z
       '`checkout` (the default): a hosted Checkout Session to redirect to. `payment_intent`: a PaymentIntent whose client_secret ' +
       'Stripe Elements confirms in the page (no Origin needed: the return URL is the page\'s own).',
   });
-const topUpBody = z.object({ amount, currency, account_id: walletAccountId, mode: topUpMode }).strict().openapi('CreateTopUp');
+const topUpBody = z.object({ amount, currency, account_id: walletAccountId, mode: topUpMode, ...checkoutReturnUrlFields }).strict().openapi('CreateTopUp');
 const topUpCheckout = z
   .object({ id: z.string(), url: z.string(), checkout_session_id: z.string(), expires_at: z.number().int().nullable() })
   .openapi('TopUpCheckout');
@@ -87,7 +88,7 @@ export const contracts = {
     responses: {
       201: jsonResponse('Checkout Session or PaymentIntent created (or the existing one for this Idempotency-Key)', topUpResponse),
       400: problemResponse('Invalid amount or currency'),
-      403: problemResponse('Origin not allowed (Checkout only)'),
+      403: problemResponse('Checkout only: origin_not_allowed, origin_required or return_url_not_allowed'),
       409: problemResponse('This top-up already finished, or was started in the other mode'),
       503: problemResponse('Temporal unavailable; retry with the same Idempotency-Key'),
     },
