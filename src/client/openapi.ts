@@ -716,6 +716,120 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/financial-summary/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's tenant per UTC day: gross paid, refunds, net, credits issued and spent, per currency */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description First UTC day (inclusive); default 29 days before `to` */
+                    from?: string;
+                    interval?: "day";
+                    /** @description Last UTC day (inclusive); default today */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Every day of the range for every currency with movement in it; amounts in minor units */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FinancialSeries"];
+                    };
+                };
+                /** @description Invalid range (from after to, or more than 400 days) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked API key or bearer token (`unauthenticated`) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not an admin */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request body is larger than the gateway accepts (`payload_too_large`) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request body's Content-Encoding or charset is not supported (`unsupported_encoding`) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Request line or headers too large (a long query string); empty body, from Node's HTTP server */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Unexpected error (`internal_error`); the request id is logged */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A dependency is unreachable or slow: `database_unavailable`, `temporal_unavailable`, `upstream_timeout`, `stripe_unavailable` */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/frontend": {
         parameters: {
             query?: never;
@@ -1280,6 +1394,119 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/recovery-funnel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Recovery campaigns started in the range: how many were messaged, paid, expired, cancelled or are still open */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Inclusive; default 30 days before `to` */
+                    from?: string;
+                    /** @description Exclusive; default now */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Counts */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RecoveryFunnel"];
+                    };
+                };
+                /** @description Malformed or invalid request: `validation_failed` (see `errors`), `invalid_json`, `invalid_body_encoding`, or a field-specific code such as `unsupported_currency` or `invalid_idempotency_key` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked API key or bearer token (`unauthenticated`) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not an admin */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request body is larger than the gateway accepts (`payload_too_large`) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request body's Content-Encoding or charset is not supported (`unsupported_encoding`) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Request line or headers too large (a long query string); empty body, from Node's HTTP server */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Unexpected error (`internal_error`); the request id is logged */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A dependency is unreachable or slow: `database_unavailable`, `temporal_unavailable`, `upstream_timeout`, `stripe_unavailable` */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/recovery-schedule": {
         parameters: {
             query?: never;
@@ -1488,6 +1715,114 @@ export interface paths {
                 };
             };
         };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/webhook-health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stripe webhook requests per hour by outcome over the last 24 hours, the last one received, signature failures */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Per-hour counts of this gateway process */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookHealth"];
+                    };
+                };
+                /** @description Malformed or invalid request: `validation_failed` (see `errors`), `invalid_json`, `invalid_body_encoding`, or a field-specific code such as `unsupported_currency` or `invalid_idempotency_key` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked API key or bearer token (`unauthenticated`) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not an admin */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request body is larger than the gateway accepts (`payload_too_large`) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request body's Content-Encoding or charset is not supported (`unsupported_encoding`) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Request line or headers too large (a long query string); empty body, from Node's HTTP server */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Unexpected error (`internal_error`); the request id is logged */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A dependency is unreachable or slow: `database_unavailable`, `temporal_unavailable`, `upstream_timeout`, `stripe_unavailable` */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -3204,7 +3539,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Origin not allowed (Checkout only) */
+                /** @description Checkout only: origin_not_allowed, origin_required or return_url_not_allowed */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7838,6 +8173,12 @@ export interface components {
             account_id?: string;
             amount: number;
             /**
+             * Format: uri
+             * @description Where Checkout sends the customer who leaves without paying; its origin must be in ALLOWED_FRONTEND_ORIGINS. Requires success_url.
+             * @example https://app.example.com/done
+             */
+            cancel_url?: string;
+            /**
              * @description ISO 4217, case-insensitive; one of usd, aed, aud, bgn, brl, cad, chf, czk, dkk, eur, gbp, hkd, huf, inr, jpy, mxn, myr, nok, nzd, pln, ron, sek, sgd, thb, bhd, jod, kwd, omr, tnd
              * @example usd
              */
@@ -7847,6 +8188,12 @@ export interface components {
              * @enum {string}
              */
             mode?: "checkout" | "payment_intent";
+            /**
+             * Format: uri
+             * @description Where Checkout sends the customer after paying (instead of the Origin-based default; for servers calling with an API key). Its origin must be in ALLOWED_FRONTEND_ORIGINS; `session_id={CHECKOUT_SESSION_ID}` is added unless present (a top-up also gets `top_up_id`). Requires cancel_url.
+             * @example https://app.example.com/done
+             */
+            success_url?: string;
         };
         CreateTransactionCheckoutSession: {
             amount: number;
@@ -7888,6 +8235,27 @@ export interface components {
         ExcessPaymentList: {
             data: components["schemas"]["ExcessPayment"][];
         };
+        FinancialSeries: {
+            currencies: {
+                currency: string;
+                days: {
+                    credits_issued: number;
+                    credits_spent: number;
+                    date: string;
+                    gross: number;
+                    net: number;
+                    refunds: number;
+                }[];
+                exponent: number;
+            }[];
+            /** @description First UTC day, YYYY-MM-DD */
+            from: string;
+            /** @enum {string} */
+            interval: "day";
+            tenant_id: string;
+            /** @description Last UTC day (inclusive), YYYY-MM-DD */
+            to: string;
+        };
         FinancialSummary: {
             active_subscriptions: number;
             currencies: {
@@ -7922,14 +8290,30 @@ export interface components {
         };
         Frontend: {
             base_url: string | null;
-            paths: components["schemas"]["FrontendPaths"];
+            /** @description The pages under the base URL the frontend implements. Top-up: ?top_up_id=<id>&session_id=<Checkout Session>; subscription success: ?session_id=...; Connect result: ?status=connected or ?status=error&code=<problem code>. */
+            paths: {
+                billing_portal_return: string;
+                connect_result: string;
+                subscription_cancel: string;
+                subscription_success: string;
+                top_up_cancel: string;
+                top_up_success: string;
+            };
             /**
              * @description tenant: the base URL saved here; config: FRONTEND_BASE_URL; none: neither (browser callers still get URLs from their allowed Origin)
              * @enum {string}
              */
             source: "tenant" | "config" | "none";
             updated_at: string | null;
-            urls: components["schemas"]["FrontendPaths"] & (Record<string, never> | null);
+            /** @description The full URLs under base_url (top-up ones with a <top_up_id> placeholder); null without a base URL */
+            urls: {
+                billing_portal_return: string;
+                connect_result: string;
+                subscription_cancel: string;
+                subscription_success: string;
+                top_up_cancel: string;
+                top_up_success: string;
+            } | null;
         };
         FrontendInput: {
             /**
@@ -7937,15 +8321,6 @@ export interface components {
              * @description The tenant's web app, e.g. https://app.example.com or https://example.com/app; null removes it (FRONTEND_BASE_URL applies again).
              */
             base_url: string | null;
-        };
-        /** @description The pages under the base URL the frontend implements. Top-up: ?top_up_id=<id>&session_id=<Checkout Session>; subscription success: ?session_id=...; Connect result: ?status=connected or ?status=error&code=<problem code>. */
-        FrontendPaths: {
-            billing_portal_return: string;
-            connect_result: string;
-            subscription_cancel: string;
-            subscription_success: string;
-            top_up_cancel: string;
-            top_up_success: string;
         };
         Grant: {
             account_id: string;
@@ -8216,6 +8591,19 @@ export interface components {
         RecoveryCreated: {
             id: string;
         };
+        RecoveryFunnel: {
+            cancelled: number;
+            exhausted: number;
+            expired: number;
+            from: string;
+            /** @description Campaigns with at least one step sent (or attempted) */
+            messaged: number;
+            /** @description Still active, paused or snoozed */
+            open: number;
+            paid: number;
+            started: number;
+            to: string;
+        };
         RecoveryList: {
             data: components["schemas"]["RecoveryCampaign"][];
         };
@@ -8461,6 +8849,27 @@ export interface components {
         };
         UpdateInvoiceClient: {
             user_id: string | null;
+        };
+        WebhookHealth: {
+            hours: {
+                /** @description Start of the UTC hour */
+                hour: string;
+                /** @description Requests by outcome (routed, ignored, refused, unavailable, …) */
+                outcomes: {
+                    [key: string]: number;
+                };
+                signature_failures: number;
+            }[];
+            last_event_at: string | null;
+            last_verified_event_at: string | null;
+            /**
+             * @description Counted in this gateway process since it started (platform-wide: a webhook belongs to no tenant until routed)
+             * @enum {string}
+             */
+            scope: "gateway_process";
+            /** @description In the 25 hours shown */
+            signature_failures: number;
+            since: string;
         };
     };
     responses: never;
