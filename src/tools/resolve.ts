@@ -4,6 +4,9 @@
  * schemathesis (the API fuzzer of test/fuzz/schemathesis.test.ts).
  *
  * Lookup order: explicit env var → PATH → project-local `.tools/` → install into `.tools/`.
+ *
+ * One file on purpose (about 340 lines): the four tools share the lookup order, the install lock and the version
+ * checks, and the test setup, `npm start` and `npm run tools:install` must resolve them the same way.
  */
 import { execFile, spawn } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
