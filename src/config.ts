@@ -46,7 +46,8 @@ export const configSchema = z
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
-    PORT: port.default(3000),
+    /** The gateway's port; 4000 so that a frontend dev server can have 3000 (the first default frontend origin). */
+    PORT: port.default(4000),
     /**
      * A second listener serving only GET /metrics for every tenant (the operator's Prometheus scrape, keep it on a
      * private network). Unset: no second listener; GET /metrics on PORT answers a tenant admin its own tenant.
@@ -54,7 +55,7 @@ export const configSchema = z
     METRICS_PORT: port.optional(),
     /** The worker's Temporal SDK metrics (Prometheus, /metrics) on this port, all interfaces. Unset: not exported. */
     WORKER_METRICS_PORT: port.optional(),
-    PUBLIC_BASE_URL: z.url().default('http://localhost:3000'),
+    PUBLIC_BASE_URL: z.url().default('http://localhost:4000'),
     /** Tenants' web app, base of the default Checkout success/cancel pages (src/payments/return-urls.ts). Default: unset. */
     FRONTEND_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL like https://app.example.com' }).optional(),
     ALLOWED_FRONTEND_ORIGINS: csv.superRefine((origins, ctx) => {
@@ -108,6 +109,11 @@ export const configSchema = z
         }
       })
       .transform((origins) => (origins.length > 0 ? origins : ['http://localhost:8233', 'http://127.0.0.1:8233'])),
+    /** The Temporal Web UI the operator console (/console) links workflows to: ${TEMPORAL_UI_URL}/namespaces/<ns>/workflows/<id>. */
+    TEMPORAL_UI_URL: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL like https://temporal-ui.example.com' })
+      .default('http://localhost:8233')
+      .transform((value) => value.replace(/\/+$/, '')),
 
     STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_/, 'must start with sk_test_, sk_live_, rk_test_ or rk_live_'),
     STRIPE_PUBLISHABLE_KEY: optionalString,

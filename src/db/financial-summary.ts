@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { DbExecutor } from './schema.js';
 import { toSafeInteger } from '../domain/money.js';
 
@@ -24,6 +24,42 @@ export interface FinancialSummary {
 type Row = { currency: string; amount: string };
 
 /**
+ * Every payment received in [from, to) as rows (currency, amount, at): the one definition of "gross paid" that the
+ * summary and the daily series (financial-series.ts) both sum.
+ */
+export function paidEntries(tenantId: string, from: Date, to: Date): RawBuilder<{ currency: string; amount: string; at: Date }> {
+  return sql`
+    select currency, captured_amount as amount, paid_at as at from orders
+      where tenant_id = ${tenantId} and paid_at >= ${from} and paid_at < ${to} and captured_amount > 0
+    union all
+    select currency, amount, created_at from credit_ledger
+      where tenant_id = ${tenantId} and kind = 'top_up' and created_at >= ${from} and created_at < ${to}
+    union all
+    select currency, amount_paid, created_at from subscription_cycles
+      where tenant_id = ${tenantId} and status = 'paid' and created_at >= ${from} and created_at < ${to} and currency is not null
+    union all
+    select p.currency, p.amount, p.paid_at from invoice_payments p join invoices i on i.tenant_id = p.tenant_id and i.id = p.invoice_id
+      where p.tenant_id = ${tenantId} and p.paid_at >= ${from} and p.paid_at < ${to} and i.stripe_subscription_id is null
+        and i.status <> 'cancelled'
+    union all
+    select currency, paid_amount, paid_at from transactions
+      where tenant_id = ${tenantId} and paid_at >= ${from} and paid_at < ${to} and paid_amount is not null
+    union all
+    select currency, amount, detected_at from excess_payments
+      where tenant_id = ${tenantId} and detected_at >= ${from} and detected_at < ${to}`;
+}
+
+/** Every refund Stripe confirmed in [from, to) as rows (currency, amount, at). */
+export function refundEntries(tenantId: string, from: Date, to: Date): RawBuilder<{ currency: string; amount: string; at: Date }> {
+  return sql`
+    select currency, amount, created_at as at from order_refunds
+      where tenant_id = ${tenantId} and status = 'succeeded' and created_at >= ${from} and created_at < ${to}
+    union all
+    select currency, amount, detected_at from excess_payments
+      where tenant_id = ${tenantId} and refund_status = 'succeeded' and detected_at >= ${from} and detected_at < ${to}`;
+}
+
+/**
  * Money is summed per currency only (never across currencies). Subscription invoices count once, as
  * subscription cycles, even though the invoice lifecycle also tracks them. Money that arrived for an item already
  * settled (excess_payments, including a payment on a void invoice) counts once as received and, when Stripe
@@ -31,35 +67,8 @@ type Row = { currency: string; amount: string };
  */
 export async function financialSummary(db: DbExecutor, tenantId: string, from: Date, to: Date): Promise<FinancialSummary> {
   const [gross, refunds, credits, mrr, counts, openInvoices] = await Promise.all([
-    sql<Row>`
-      select currency, sum(amount)::text as amount from (
-        select currency, captured_amount as amount from orders
-          where tenant_id = ${tenantId} and paid_at >= ${from} and paid_at < ${to} and captured_amount > 0
-        union all
-        select currency, amount from credit_ledger
-          where tenant_id = ${tenantId} and kind = 'top_up' and created_at >= ${from} and created_at < ${to}
-        union all
-        select currency, amount_paid from subscription_cycles
-          where tenant_id = ${tenantId} and status = 'paid' and created_at >= ${from} and created_at < ${to} and currency is not null
-        union all
-        select p.currency, p.amount from invoice_payments p join invoices i on i.tenant_id = p.tenant_id and i.id = p.invoice_id
-          where p.tenant_id = ${tenantId} and p.paid_at >= ${from} and p.paid_at < ${to} and i.stripe_subscription_id is null
-            and i.status <> 'cancelled'
-        union all
-        select currency, paid_amount from transactions
-          where tenant_id = ${tenantId} and paid_at >= ${from} and paid_at < ${to} and paid_amount is not null
-        union all
-        select currency, amount from excess_payments
-          where tenant_id = ${tenantId} and detected_at >= ${from} and detected_at < ${to}
-      ) paid group by currency`.execute(db),
-    sql<Row>`
-      select currency, sum(amount)::text as amount from (
-        select currency, amount from order_refunds
-          where tenant_id = ${tenantId} and status = 'succeeded' and created_at >= ${from} and created_at < ${to}
-        union all
-        select currency, amount from excess_payments
-          where tenant_id = ${tenantId} and refund_status = 'succeeded' and detected_at >= ${from} and detected_at < ${to}
-      ) refunded group by currency`.execute(db),
+    sql<Row>`select currency, sum(amount)::text as amount from (${paidEntries(tenantId, from, to)}) paid group by currency`.execute(db),
+    sql<Row>`select currency, sum(amount)::text as amount from (${refundEntries(tenantId, from, to)}) refunded group by currency`.execute(db),
     sql<Row>`
       select currency, sum(balance)::text as amount from credit_balances where tenant_id = ${tenantId} group by currency`.execute(db),
     sql<Row>`

@@ -30,6 +30,7 @@ import { subscriptionRoutes } from './routes/subscriptions/index.js';
 import { transactionRoutes } from './routes/transactions/index.js';
 import { healthRoutes } from './routes/health/index.js';
 import { CODEC_PATH, codecRoutes } from './routes/codec/index.js';
+import { consoleRoutes } from './routes/console/index.js';
 import { STRIPE_WEBHOOK_PATH, stripeWebhookHandlers } from './routes/webhooks.js';
 import { twilioWebhookRouter, unsubscribeRouter } from './routes/messaging-webhooks/index.js';
 
@@ -229,6 +230,8 @@ export function createApp({
   });
   // Public landing page after Checkout (customer browser, no credentials; helmet's headers apply).
   app.use(paymentReturnRoutes(registry, routeDeps));
+  // The operator console's page and bundle (public files; its data comes from the admin API with the key typed in).
+  app.use(consoleRoutes({ config, log }));
 
   const openApiDocument = buildOpenApiDocument(registry, version, config.PUBLIC_BASE_URL);
   app.get('/openapi.json', (_req, res) => {

@@ -5,6 +5,7 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../db/connection.js';
 import type { Logger } from '../../logger.js';
 import type { GatewayMetrics } from '../../metrics/gateway.js';
+import { withWebhookHealth } from '../../metrics/webhook-health.js';
 import { isTemporalUnavailable } from '../../temporal/errors.js';
 import { retryScheduleFromConfig } from '../../temporal/retry.js';
 import { HttpProblem, problems } from '../problem.js';
@@ -71,7 +72,9 @@ const typeLabel = (event: unknown): string => {
   return typeof type === 'string' && /^[a-z0-9_.]{1,128}$/.test(type) ? type : 'malformed';
 };
 
-export function stripeWebhookHandlers({ config, db, temporal, stripe, log, metrics }: WebhookRouteDeps): RequestHandler[] {
+export function stripeWebhookHandlers({ config, db, temporal, stripe, log, metrics: counters }: WebhookRouteDeps): RequestHandler[] {
+  // The same counts also per hour, for the operator console's webhook health (src/metrics/webhook-health.ts).
+  const metrics = withWebhookHealth(counters);
   const retry = retryScheduleFromConfig(config);
   return [
     // The signature covers the exact bytes Stripe sent, so this route alone gets the raw body.
