@@ -18,7 +18,7 @@ export interface EventSweepScheduleOptions {
  * may have paused or edited it in the Temporal UI). Overlapping runs are skipped: one sweep per account at a time.
  */
 export async function ensureEventSweepSchedule(client: Client, options: EventSweepScheduleOptions): Promise<'created' | 'exists'> {
-  const scheduleId = eventSweepScheduleId(options.account);
+  const scheduleId = eventSweepScheduleId(options.taskQueue, options.account);
   const input: EventSweepInput = {
     account: options.account,
     ...(options.tenantId ? { tenantId: options.tenantId } : {}),
@@ -40,9 +40,9 @@ export async function ensureEventSweepSchedule(client: Client, options: EventSwe
 }
 
 /** A disconnected account is no longer swept (its events are no longer ours to apply). */
-export async function deleteEventSweepSchedule(client: Client, account: string): Promise<void> {
+export async function deleteEventSweepSchedule(client: Client, taskQueue: string, account: string): Promise<void> {
   try {
-    await client.schedule.getHandle(eventSweepScheduleId(account)).delete();
+    await client.schedule.getHandle(eventSweepScheduleId(taskQueue, account)).delete();
   } catch (error) {
     if (!(error instanceof ScheduleNotFoundError)) throw error;
   }

@@ -17,7 +17,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await deleteEventSweepSchedule(app.temporal, PLATFORM_ACCOUNT);
+  await deleteEventSweepSchedule(app.temporal, app.config.TEMPORAL_TASK_QUEUE, PLATFORM_ACCOUNT);
   await app?.close();
   await proxy?.close();
 });
@@ -31,7 +31,7 @@ function stripeListsEvents(events: Array<Record<string, unknown>>): void {
 
 async function sweepOnce(runId: string) {
   return app.temporal.workflow.execute<EventSweepWorkflow>(EVENT_SWEEP_WORKFLOW_TYPE, {
-    workflowId: `${eventSweepScheduleId(PLATFORM_ACCOUNT)}-test-${runId}`,
+    workflowId: `${eventSweepScheduleId(app.config.TEMPORAL_TASK_QUEUE, PLATFORM_ACCOUNT)}-test-${runId}`,
     taskQueue: app.config.TEMPORAL_TASK_QUEUE,
     args: [{ account: PLATFORM_ACCOUNT, initialLookbackSeconds: 3600, retry: retryScheduleFromConfig(app.config) }],
   });
@@ -42,7 +42,7 @@ describe('missed Stripe events are found by a scheduled sweep (real Temporal, Po
     const options = sweepScheduleOptions(app.config, PLATFORM_ACCOUNT);
     expect(await ensureEventSweepSchedule(app.temporal, options)).toBe('created');
     expect(await ensureEventSweepSchedule(app.temporal, options)).toBe('exists');
-    const described = await app.temporal.schedule.getHandle(eventSweepScheduleId(PLATFORM_ACCOUNT)).describe();
+    const described = await app.temporal.schedule.getHandle(eventSweepScheduleId(app.config.TEMPORAL_TASK_QUEUE, PLATFORM_ACCOUNT)).describe();
     expect(described.spec.intervals).toMatchObject([{ every: 3_600_000 }]);
     expect(described.action).toMatchObject({ type: 'startWorkflow', workflowType: EVENT_SWEEP_WORKFLOW_TYPE, taskQueue: app.config.TEMPORAL_TASK_QUEUE });
     expect(described.policies.overlap).toBe('SKIP');

@@ -23,5 +23,8 @@ export type EventSweepWorkflow = (input: EventSweepInput) => Promise<EventSweepR
 
 export const eventSweepStateQuery = defineQuery<EventSweepState>('state');
 
-/** The Temporal Schedule that starts one sweep per interval for an account (and the prefix of its runs' ids). */
-export const eventSweepScheduleId = (account: string) => `event-sweep:${account}`;
+/**
+ * The Temporal Schedule that starts one sweep per interval for an account (and the prefix of its runs' ids). The
+ * task queue is part of it: deployments sharing a namespace each sweep with their own worker.
+ */
+export const eventSweepScheduleId = (taskQueue: string, account: string) => `event-sweep:${taskQueue}:${account}`;
