@@ -11,6 +11,15 @@ function retriesExhausted(error: unknown): error is ActivityFailure {
   return error.retryState === RetryState.TIMEOUT || error.retryState === RetryState.MAXIMUM_ATTEMPTS_REACHED;
 }
 
+/** The failure's messages from the outside in ("Not enough time to schedule next retry…" wraps the last attempt's error). */
+function failureMessages(error: Error): string {
+  const messages: string[] = [];
+  for (let current: unknown = error.cause; current instanceof Error && messages.length < 5; current = current.cause) {
+    if (current.message && !messages.includes(current.message)) messages.push(current.message);
+  }
+  return messages.length > 0 ? messages.join(' <- ') : error.message;
+}
+
 const shorten = (text: string) => (text.length > 500 ? `${text.slice(0, 497)}...` : text);
 
 /**
@@ -64,7 +73,7 @@ export class Attention {
         const attempts = (this.current?.activity === activity ? this.current.attempts : 0) + 1;
         this.current = {
           activity,
-          error: shorten(error.cause?.message ?? error.message),
+          error: shorten(failureMessages(error)),
           attempts,
           skippable: this.skippable.has(activity),
         };
