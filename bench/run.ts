@@ -14,7 +14,9 @@
  *
  * Env: BENCH_DURATION_SECONDS (8, measured seconds per scenario, split over the rounds), BENCH_ROUNDS (2),
  * BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (20), BENCH_POOL_SIZE (20000 signed events per run),
- * BENCH_TOP_UPS (200 workflows per scenario), BENCH_ONLY ("stubbed" or "full": measure one group only), BENCH_SERVER_NODE_ARGS (extra node flags for the server process,
+ * BENCH_TOP_UPS (200 workflows per scenario), BENCH_ONLY (comma-separated groups: "stubbed", "full",
+ * "actions" (Temporal Cloud actions per flow from test/histories, bench/actions.ts), "suite" (`npm test` wall time, only
+ * when named); default "stubbed,full,actions"), BENCH_SERVER_NODE_ARGS (extra node flags for the server process,
  * e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"); DATABASE_URL / TEMPORAL_ADDRESS (+ TEMPORAL_NAMESPACE) to use
  * existing servers instead of starting an embedded PostgreSQL and a Temporal dev server.
  */
@@ -27,6 +29,9 @@ import { probeWebhook, runHttpLoad, runRawSignalWithStart, startServer, summariz
 import { buildRows, formatTable, writeResults, type RatioSpec, type ScenarioResult } from './report.js';
 import type { ServerMode } from './server.js';
 import { startBenchStack, type BenchStack } from './stack.js';
+import { actionRows, formatActions, measureActions } from './actions.js';
+import { measureSuite, suiteRows, formatSuite } from './suite.js';
+import type { Row } from './report.js';
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 
@@ -40,6 +45,10 @@ function numberFromEnv(name: string, fallback: number, min: number, integer = tr
   return value;
 }
 
+const GROUPS = ['stubbed', 'full', 'actions', 'suite'] as const;
+type Group = (typeof GROUPS)[number];
+const DEFAULT_GROUPS: Group[] = ['stubbed', 'full', 'actions'];
+
 const settings = {
   durationSec: numberFromEnv('BENCH_DURATION_SECONDS', 8, 1, false),
   rounds: numberFromEnv('BENCH_ROUNDS', 2, 1),
@@ -50,11 +59,13 @@ const settings = {
   only: groupFromEnv(),
 };
 
-function groupFromEnv(): 'stubbed' | 'full' | undefined {
+function groupFromEnv(): Set<Group> {
   const raw = process.env.BENCH_ONLY?.trim();
-  if (!raw) return undefined;
-  if (raw === 'stubbed' || raw === 'full') return raw;
-  throw new Error(`BENCH_ONLY must be "stubbed" or "full", got "${raw}"`);
+  if (!raw) return new Set(DEFAULT_GROUPS);
+  const names = raw.split(',').map((name) => name.trim()).filter(Boolean);
+  const bad = names.filter((name) => !(GROUPS as readonly string[]).includes(name));
+  if (bad.length > 0 || names.length === 0) throw new Error(`BENCH_ONLY must name groups among ${GROUPS.join(', ')}, got "${raw}"`);
+  return new Set(names as Group[]);
 }
 
 const WEBHOOK_SECRET = 'whsec_bench_0123456789abcdef0123456789abcdef';
@@ -190,10 +201,13 @@ async function runGroup(group: Array<[string, () => Promise<Driver>]>): Promise<
 
 async function main(): Promise<void> {
   const started = new Date();
-  log(
-    `${settings.durationSec}s measured per scenario in ${settings.rounds} interleaved round(s) (+${settings.warmupSec}s warm-up), ` +
-      `${settings.connections} connections, pools of ${settings.poolSize} signed events over ${settings.topUps} top-ups`,
-  );
+  log(`groups: ${[...settings.only].join(', ')}`);
+  if (settings.only.has('stubbed') || settings.only.has('full')) {
+    log(
+      `${settings.durationSec}s measured per scenario in ${settings.rounds} interleaved round(s) (+${settings.warmupSec}s warm-up), ` +
+        `${settings.connections} connections, pools of ${settings.poolSize} signed events over ${settings.topUps} top-ups`,
+    );
+  }
   let stack: BenchStack | undefined;
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -206,46 +220,74 @@ async function main(): Promise<void> {
   process.once('SIGTERM', onSignal);
 
   try {
-    stack = await startBenchStack(log);
-    const env: Record<string, string> = {
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'silent',
-      DATABASE_URL: stack.databaseUrl,
-      TEMPORAL_ADDRESS: stack.temporalAddress,
-      TEMPORAL_NAMESPACE: stack.temporalNamespace,
-      // Unique per run: workflows left by earlier runs (no worker ever runs these) don't matter.
-      TEMPORAL_TASK_QUEUE: `bench-${started.getTime()}-${randomBytes(3).toString('hex')}`,
-      STRIPE_SECRET_KEY: 'sk_test_bench',
-      STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      STRIPE_API_VERSION,
-    };
-    loadConfig(env); // fail fast on a bad configuration
-
-    const results: ScenarioResult[] = [
-      ...(settings.only === 'full'
-        ? []
-        : await runGroup([
-            ['bare-express', () => httpDriver('bare-express', env)],
-            ['gateway-stubbed-temporal', () => httpDriver('gateway-stubbed-temporal', env)],
-          ])),
-      ...(settings.only === 'stubbed'
-        ? []
-        : await runGroup([
-            ['raw-signal-with-start', () => rawDriver(env)],
-            ['gateway-full', () => httpDriver('gateway-full', env)],
-            ['express-signal-with-start', () => httpDriver('express-signal-with-start', env)],
-          ])),
-    ];
-    for (const r of results) if (r.wrapped) log(`${r.name}: the pool of ${settings.poolSize} events wrapped, so some event ids were sent twice`);
-
-    const ratios = RATIOS.filter((spec) => results.some((r) => r.name === spec.scenario) && results.some((r) => r.name === spec.baseline));
-    const rows = buildRows(results, ratios);
-    process.stdout.write(`\n${formatTable(results, rows, ratios)}\n\n`);
+    const rows: Row[] = [];
+    const tables: string[] = [];
+    if (settings.only.has('stubbed') || settings.only.has('full')) {
+      stack = await startBenchStack(log);
+      const ingest = await runIngest(stack, started);
+      rows.push(...ingest.rows);
+      tables.push(ingest.table);
+      await stack.stop();
+      stack = undefined;
+    }
+    if (settings.only.has('actions')) {
+      const flows = await measureActions();
+      const actions = actionRows(flows);
+      rows.push(...actions);
+      tables.push(formatActions(flows, actions));
+    }
+    if (settings.only.has('suite')) {
+      log('suite: running npm test (the whole suite, one file at a time)');
+      const suite = await measureSuite();
+      rows.push(...suiteRows(suite));
+      tables.push(formatSuite(suite));
+    }
+    process.stdout.write(`\n${tables.join('\n\n')}\n\n`);
     const files = await writeResults(rows, started);
     log(`wrote ${files.latest} and ${files.stamped} (${((Date.now() - started.getTime()) / 1000).toFixed(1)}s total)`);
   } finally {
     await stack?.stop();
   }
+}
+
+/** Groups stubbed and full: webhook ingest against the bench stack. */
+async function runIngest(stack: BenchStack, started: Date): Promise<{ rows: Row[]; table: string }> {
+  const env: Record<string, string> = {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: stack.databaseUrl,
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    TEMPORAL_NAMESPACE: stack.temporalNamespace,
+    // Unique per run: workflows left by earlier runs (no worker ever runs these) don't matter.
+    TEMPORAL_TASK_QUEUE: `bench-${started.getTime()}-${randomBytes(3).toString('hex')}`,
+    STRIPE_SECRET_KEY: 'sk_test_bench',
+    STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    STRIPE_API_VERSION,
+    // Production requires payload encryption; a key per run, used alike by every Temporal scenario.
+    TEMPORAL_PAYLOAD_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+  };
+  loadConfig(env); // fail fast on a bad configuration
+
+  const results: ScenarioResult[] = [
+    ...(!settings.only.has('stubbed')
+      ? []
+      : await runGroup([
+          ['bare-express', () => httpDriver('bare-express', env)],
+          ['gateway-stubbed-temporal', () => httpDriver('gateway-stubbed-temporal', env)],
+        ])),
+    ...(!settings.only.has('full')
+      ? []
+      : await runGroup([
+          ['raw-signal-with-start', () => rawDriver(env)],
+          ['gateway-full', () => httpDriver('gateway-full', env)],
+          ['express-signal-with-start', () => httpDriver('express-signal-with-start', env)],
+        ])),
+  ];
+  for (const r of results) if (r.wrapped) log(`${r.name}: the pool of ${settings.poolSize} events wrapped, so some event ids were sent twice`);
+
+  const ratios = RATIOS.filter((spec) => results.some((r) => r.name === spec.scenario) && results.some((r) => r.name === spec.baseline));
+  const rows = buildRows(results, ratios);
+  return { rows, table: formatTable(results, rows, ratios) };
 }
 
 main().then(
