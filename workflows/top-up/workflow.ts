@@ -102,18 +102,17 @@ class TopUp {
     ]);
   }
 
-  private async credit(event: CheckoutSessionEvent): Promise<string> {
+  private credit(event: CheckoutSessionEvent): Promise<string> {
+    return this.creditFrom({ checkoutSessionId: event.sessionId }, event.amountTotal, event.currency);
+  }
+
+  /** The one credit of a top-up, under its ledger key, with the amount Stripe reports (however it was paid). */
+  private async creditFrom(source: { checkoutSessionId: string } | { paymentIntentId: string }, amount: number, currency: string): Promise<string> {
     const { state } = this;
-    const result = await this.acts.creditTopUp({
-      tenantId: state.tenantId,
-      topUpId: state.topUpId,
-      checkoutSessionId: event.sessionId,
-      amount: event.amountTotal,
-      currency: event.currency,
-    });
+    const result = await this.acts.creditTopUp({ tenantId: state.tenantId, topUpId: state.topUpId, ...source, amount, currency });
     if (result.outcome === 'unknown_top_up') return 'ignored: no such top-up';
     state.accountId = result.accountId;
-    state.creditedAmount = event.amountTotal;
+    state.creditedAmount = amount;
     this.setStatus('credited');
     return result.outcome;
   }
@@ -124,20 +123,8 @@ class TopUp {
   }
 
   /** Stripe's amount_received, under the same ledger key as a Checkout payment: a top-up is credited once either way. */
-  private async creditPaymentIntent(event: Pick<TopUpPaymentIntentEvent, 'paymentIntentId' | 'amountReceived' | 'currency'>): Promise<string> {
-    const { state } = this;
-    const result = await this.acts.creditTopUp({
-      tenantId: state.tenantId,
-      topUpId: state.topUpId,
-      paymentIntentId: event.paymentIntentId,
-      amount: event.amountReceived,
-      currency: event.currency,
-    });
-    if (result.outcome === 'unknown_top_up') return 'ignored: no such top-up';
-    state.accountId = result.accountId;
-    state.creditedAmount = event.amountReceived;
-    this.setStatus('credited');
-    return result.outcome;
+  private creditPaymentIntent(event: Pick<TopUpPaymentIntentEvent, 'paymentIntentId' | 'amountReceived' | 'currency'>): Promise<string> {
+    return this.creditFrom({ paymentIntentId: event.paymentIntentId }, event.amountReceived, event.currency);
   }
 
   private async applyPaymentIntent(event: TopUpPaymentIntentEvent): Promise<string> {
