@@ -127,14 +127,18 @@ class TopUp {
     return this.creditFrom({ paymentIntentId: event.paymentIntentId }, event.amountReceived, event.currency);
   }
 
+  private async awaitAsyncPayment(): Promise<string> {
+    await this.acts.recordTopUpStatus({ tenantId: this.state.tenantId, topUpId: this.state.topUpId, status: 'processing' });
+    this.setStatus('processing');
+    return 'awaiting async payment';
+  }
+
   private async applyPaymentIntent(event: TopUpPaymentIntentEvent): Promise<string> {
     switch (paymentIntentStepFor(event, this.state.paymentIntentId)) {
       case 'credit':
         return this.creditPaymentIntent(event);
       case 'await_async_payment':
-        await this.acts.recordTopUpStatus({ tenantId: this.state.tenantId, topUpId: this.state.topUpId, status: 'processing' });
-        this.setStatus('processing');
-        return 'awaiting async payment';
+        return this.awaitAsyncPayment();
       case 'failed':
         await this.finish('failed');
         return 'failed';
@@ -151,9 +155,7 @@ class TopUp {
       case 'credit':
         return this.credit(event);
       case 'await_async_payment':
-        await this.acts.recordTopUpStatus({ tenantId: this.state.tenantId, topUpId: this.state.topUpId, status: 'processing' });
-        this.setStatus('processing');
-        return 'awaiting async payment';
+        return this.awaitAsyncPayment();
       case 'failed':
         await this.finish('failed');
         return 'failed';
