@@ -24,7 +24,7 @@ import { readFile } from 'node:fs/promises';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import proto from '@temporalio/proto';
 import { fileURLToPath } from 'node:url';
-import type { Row } from './report.js';
+import { verdictLine, type Row } from './report.js';
 
 const { temporal } = proto;
 type History = proto.temporal.api.history.v1.IHistory;
@@ -144,7 +144,7 @@ const round = (value: number, digits: number) => Number(value.toFixed(digits));
 export function actionRows(flows: FlowActions[]): Row[] {
   const rows: Row[] = [];
   for (const f of flows) {
-    rows.push({ name: `actions: ${f.flow}`, value: f.total, unit: 'actions', baseline: f.least, ratio: round(f.total / f.least, 3), target: 1.2 });
+    rows.push({ name: `actions: ${f.flow}`, value: f.total, unit: 'actions', baseline: f.least, ratio: round(f.total / f.least, 3), target: 1.2, targetIs: 'max' });
     rows.push({
       name: `history events: ${f.flow}`,
       value: f.events,
@@ -152,6 +152,7 @@ export function actionRows(flows: FlowActions[]): Row[] {
       baseline: SUGGEST_CONTINUE_AS_NEW_EVENTS,
       ratio: round(f.events / SUGGEST_CONTINUE_AS_NEW_EVENTS, 4),
       target: 0.1,
+      targetIs: 'max',
     });
     rows.push({
       name: `history size: ${f.flow}`,
@@ -160,6 +161,7 @@ export function actionRows(flows: FlowActions[]): Row[] {
       baseline: SUGGEST_CONTINUE_AS_NEW_BYTES,
       ratio: round(f.bytes / SUGGEST_CONTINUE_AS_NEW_BYTES, 4),
       target: 0.1,
+      targetIs: 'max',
     });
   }
   const invoice = flows.find((f) => f.history === 'invoice-overdue-then-paid.json');
@@ -196,7 +198,7 @@ export function formatActions(flows: FlowActions[], rows: Row[]): string {
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line), ''];
   for (const row of rows) {
     if (row.target === null || row.ratio === null) continue;
-    out.push(`[${row.ratio <= row.target ? 'PASS' : 'FAIL'}] ${row.name}: ${row.value} vs ${row.baseline} = ${row.ratio} (target <= ${row.target})`);
+    out.push(verdictLine(row));
   }
   const cost = rows.find((r) => r.unit === 'USD');
   if (cost) out.push(`[info] ${cost.name}: $${cost.value} at $${USD_PER_MILLION_ACTIONS}/million actions (least: $${cost.baseline})`);

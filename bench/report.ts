@@ -29,6 +29,24 @@ export interface Row {
   baseline: number | null;
   ratio: number | null;
   target: number | null;
+  /** Which side of the target passes: 'min' (ratio >= target, the default) or 'max' (ratio <= target). */
+  targetIs?: 'min' | 'max';
+}
+
+/** PASS, FAIL or n/a for a row with a target; null for an informational row. */
+export function verdict(row: Row): 'PASS' | 'FAIL' | 'n/a' | null {
+  if (row.target === null) return null;
+  if (row.ratio === null) return 'n/a';
+  const passes = row.targetIs === 'max' ? row.ratio <= row.target : row.ratio >= row.target;
+  return passes ? 'PASS' : 'FAIL';
+}
+
+/** The one-line verdict for a row with a target, e.g. `[PASS] name: 0.97 (target >= 0.95)`. */
+export function verdictLine(row: Row): string {
+  const v = verdict(row) ?? 'info';
+  const ratio = row.ratio === null ? 'n/a' : String(row.ratio);
+  const target = row.target === null ? '' : ` (target ${row.targetIs === 'max' ? '<=' : '>='} ${row.target})`;
+  return `[${v}] ${row.name}: ${row.value ?? 'n/a'} ${row.unit} vs ${row.baseline ?? 'n/a'} = ${ratio}${target}`;
 }
 
 const round = (value: number, digits: number) => (Number.isFinite(value) ? Number(value.toFixed(digits)) : null);
@@ -107,4 +125,22 @@ export async function writeResults(rows: Row[], when: Date): Promise<{ latest: s
   await writeFile(latest, json);
   await writeFile(stamped, json);
   return { latest, stamped };
+}
+
+/** Every row, one per line, with its verdict where it has a target. */
+export function formatRows(rows: Row[]): string {
+  const header = ['row', 'value', 'unit', 'baseline', 'ratio', 'target', ''];
+  const cell = (v: number | null) => (v === null ? '-' : String(v));
+  const body = rows.map((r) => [
+    r.name,
+    cell(r.value),
+    r.unit,
+    cell(r.baseline),
+    cell(r.ratio),
+    r.target === null ? '-' : `${r.targetIs === 'max' ? '<=' : '>='} ${r.target}`,
+    verdict(r) ?? '',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i === 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
