@@ -82,7 +82,10 @@ export function createOrderActivities({ db, stripe }: OrderActivityDeps) {
       await upsertOrder(db, { ...input, id: input.orderId });
     },
 
-    /** One PaymentIntent per attempt: the Stripe idempotency key is the attempt's business key. */
+    /**
+     * One PaymentIntent per attempt: the Stripe idempotency key is the attempt's business key. With `record` it first
+     * upserts the order row (what recordOrder does), saving the workflow that activity.
+     */
     async createPaymentIntent(input: {
       tenantId: string;
       orderId: string;
@@ -91,7 +94,11 @@ export function createOrderActivities({ db, stripe }: OrderActivityDeps) {
       currency: string;
       receiptEmail?: string;
       description?: string;
+      record?: { customerId?: string; receiptEmail?: string; description?: string };
     }): Promise<PaymentIntentSummary> {
+      if (input.record) {
+        await upsertOrder(db, { tenantId: input.tenantId, id: input.orderId, ...input.record, amount: input.amount, currency: input.currency });
+      }
       const intent = await callStripe('paymentIntents.create', async () =>
         stripe.paymentIntents.create(
           {

@@ -74,11 +74,21 @@ export interface SendStepInput {
   currency: string;
   dueDate?: string;
   paymentUrl: string;
+  /** Also read the tenant's schedule after sending (for planning the next step). */
+  withSchedule?: boolean;
 }
 
 export interface SendStepResult {
   nowMs: number;
   outcomes: Array<{ channel: Channel; outcome: SendOutcome }>;
+  schedule?: RecoverySchedule;
+}
+
+export interface RecordCampaignResult {
+  nowMs: number;
+  created: boolean;
+  status: CampaignStatus;
+  schedule?: RecoverySchedule;
 }
 
 async function tenantName(db: Db, tenantId: string): Promise<string> {
@@ -88,10 +98,14 @@ async function tenantName(db: Db, tenantId: string): Promise<string> {
 export function createRecoveryActivities({ db, stripe, messaging, temporal, publicBaseUrl = 'http://localhost:3000', frontendBaseUrl }: RecoveryActivityDeps) {
   const returnUrls = { publicBaseUrl, ...(frontendBaseUrl ? { frontendBaseUrl } : {}) };
   return {
-    /** Inserts the campaign row (once). Returns the current time: workflow code takes time from activity results. */
-    async recordCampaign(input: NewCampaignRecord): Promise<{ nowMs: number; created: boolean; status: CampaignStatus }> {
-      const { created, campaign } = await insertCampaign(db, input);
-      return { nowMs: Date.now(), created, status: campaign.status };
+    /**
+     * Inserts the campaign row (once). Returns the current time: workflow code takes time from activity results.
+     * With `withSchedule` it also reads the tenant's schedule, saving the workflow a loadSchedule activity.
+     */
+    async recordCampaign({ withSchedule, ...record }: NewCampaignRecord & { withSchedule?: boolean }): Promise<RecordCampaignResult> {
+      const { created, campaign } = await insertCampaign(db, record);
+      const schedule = withSchedule ? (await findRecoverySchedule(db, record.tenantId)).schedule : undefined;
+      return { nowMs: Date.now(), created, status: campaign.status, ...(schedule ? { schedule } : {}) };
     },
 
     async loadSchedule(input: { tenantId: string }): Promise<RecoverySchedule> {
@@ -175,6 +189,8 @@ export function createRecoveryActivities({ db, stripe, messaging, temporal, publ
     async sendStep(input: SendStepInput): Promise<SendStepResult> {
       const outcomes: SendStepResult['outcomes'] = [];
       const name = await tenantName(db, input.tenantId);
+      // Read before sending, so a failed read retries no send.
+      const schedule = input.withSchedule ? (await findRecoverySchedule(db, input.tenantId)).schedule : undefined;
       const isItemPaid = () => isCampaignItemSettled(db, input.tenantId, input.campaignId);
       for (const channel of input.channels) {
         const address = channel === 'email' ? input.recipient.email : input.recipient.phone;
@@ -202,7 +218,7 @@ export function createRecoveryActivities({ db, stripe, messaging, temporal, publ
         outcomes.push({ channel, outcome });
         if (outcome.status === 'skipped' && outcome.reason === 'item_paid') break;
       }
-      return { nowMs: Date.now(), outcomes };
+      return { nowMs: Date.now(), outcomes, ...(schedule ? { schedule } : {}) };
     },
   };
 }

@@ -34,6 +34,7 @@ export function createTopUpActivities({ db, stripe }: TopUpActivityDeps) {
       await insertTopUp(db, { tenantId: input.tenantId, id: input.topUpId, accountId: input.accountId, amount: input.amount, currency: input.currency });
     },
 
+    /** Inserts the top-up row first (once: a conflict does nothing), so the workflow needs no recordTopUpCreated before it. */
     async createCheckoutSession(input: {
       tenantId: string;
       topUpId: string;
@@ -43,6 +44,7 @@ export function createTopUpActivities({ db, stripe }: TopUpActivityDeps) {
       successUrl: string;
       cancelUrl: string;
     }): Promise<CheckoutSessionSummary> {
+      await insertTopUp(db, { tenantId: input.tenantId, id: input.topUpId, accountId: input.accountId, amount: input.amount, currency: input.currency });
       const session = await callStripe('checkout.sessions.create', () =>
         stripe.checkout.sessions.create(
           {
@@ -68,7 +70,10 @@ export function createTopUpActivities({ db, stripe }: TopUpActivityDeps) {
       return { id: session.id, url: session.url, expiresAt: session.expires_at };
     },
 
-    /** An Elements top-up's PaymentIntent; the idempotency key is the business key, so a retried activity gets the same one. */
+    /**
+     * An Elements top-up's PaymentIntent; the idempotency key is the business key, so a retried activity gets the same
+     * one. Inserts the top-up row first (once), like createCheckoutSession.
+     */
     async createTopUpPaymentIntent(input: {
       tenantId: string;
       topUpId: string;
@@ -76,6 +81,7 @@ export function createTopUpActivities({ db, stripe }: TopUpActivityDeps) {
       amount: number;
       currency: string;
     }): Promise<TopUpPaymentIntent> {
+      await insertTopUp(db, { tenantId: input.tenantId, id: input.topUpId, accountId: input.accountId, amount: input.amount, currency: input.currency });
       const intent = await callStripe('paymentIntents.create', () =>
         stripe.paymentIntents.create(
           {

@@ -249,7 +249,25 @@ describe('Invoice workflow', () => {
       expect(fake.count('retrieveInvoice')).toBe(0);
       // The natural order: payment_failed makes it overdue (recovery seam starts a campaign), paid notifies it.
       expect(orders[0]).toEqual(['created', 'finalized', 'payment_failed', 'paid']);
-      await recordHistory(suite.env.client, 'invoice:t1:in_perm0', 'invoice-overdue-then-paid.json');
+      await recordHistory(suite.env.client, 'invoice:t1:in_perm0', 'invoice-overdue-then-paid-lean-actions.json');
+    });
+  });
+
+  it('records a Stripe invoice created, finalized, then paid (each event on its own) as paid, without overdue or recovery', async () => {
+    const fake = fakeActivities();
+    await withWorker(fake.activities, async (taskQueue) => {
+      const events = lifecycle('in_created_paid');
+      const handle = await start(taskQueue, 'in_created_paid', 'stripe');
+      for (const name of ['created', 'finalized', 'paid'] as const) {
+        await handle.signal(invoiceEventSignal, events[name]);
+        await until(handle, (state) => state.eventLog.some((entry) => entry.eventId === events[name].eventId));
+      }
+      const state = await handle.result();
+      expect(finalView(state)).toMatchObject({ status: 'paid', overdue: false, amountPaid: 5_000, paidAtMs: 2_300_000 });
+      expect(fake.count('upsertInvoiceFromStripe')).toBe(3);
+      expect(fake.count('markInvoiceOverdue')).toBe(0);
+      expect(fake.count('startInvoiceRecovery')).toBe(0);
+      await recordHistory(suite.env.client, handle.workflowId, 'invoice-created-then-paid-lean-actions.json');
     });
   });
 

@@ -200,7 +200,7 @@ describe('Order workflow', () => {
       expect(state.refunds.reduce((sum, refund) => sum + refund.amount, 0)).toBe(900);
       expect(state.status).toBe('partially_refunded');
       await handle.terminate();
-      await recordHistory(suite.env.client, handle.workflowId, 'order-paid-partially-refunded.json');
+      await recordHistory(suite.env.client, handle.workflowId, 'order-paid-partially-refunded-lean-actions.json');
     });
   });
 

@@ -46,8 +46,8 @@ function fakeActivities(
   const links: number[] = [];
   const releases: string[] = [];
   const activities: RecoveryActivities = {
-    async recordCampaign() {
-      return { nowMs: serverNow(), created: true, status: 'active' };
+    async recordCampaign(input) {
+      return { nowMs: serverNow(), created: true, status: 'active', ...(input.withSchedule ? { schedule: await activities.loadSchedule(input) } : {}) };
     },
     async loadSchedule() {
       return options.schedule ?? DEFAULT_SCHEDULE;
@@ -71,6 +71,7 @@ function fakeActivities(
       return {
         nowMs: atMs,
         outcomes: input.channels.map((channel) => ({ channel, outcome: options.outcome?.(channel, input) ?? { status: 'sent', providerId: `${channel}-${input.step}` } })),
+        ...(input.withSchedule ? { schedule: await activities.loadSchedule(input) } : {}),
       };
     },
   };
@@ -174,7 +175,7 @@ describe('Recovery workflow', () => {
       // It finished on payment, not at +14 days.
       const closed = (await handle.describe()).closeTime!.getTime();
       expect(closed - state.startedAtMs).toBeLessThan(3 * DAY);
-      await recordHistory(env.client, handle.workflowId, 'recovery-paid-day-2.json');
+      await recordHistory(env.client, handle.workflowId, 'recovery-paid-day-2-lean-actions.json');
     });
   });
 

@@ -12,7 +12,10 @@ const HISTORIES = path.join(PROJECT_ROOT, 'test', 'histories');
  * Histories recorded from real runs; replaying them against today's workflow code fails on any non-deterministic
  * change that lacks patched(). Re-record a kind only when a change is meant to alter its histories (keep the old
  * file if runs started before the change must still replay), with RECORD_HISTORIES=1 and the test that writes it:
- *   topup-*.json         RECORD_HISTORIES=1 npx vitest run test/integration/top-up.test.ts
+ *   topup-*.json         RECORD_HISTORIES=1 npx vitest run test/integration/top-up.test.ts (recorded before payload
+ *                        encryption; the integration stack now encrypts payloads, which this replay cannot decode)
+ *   topup-credited-lean-actions.json  RECORD_HISTORIES=1 npx vitest run test/workflows/top-up.test.ts
+ *   subscription-cycle-paid.json      RECORD_HISTORIES=1 npx vitest run test/workflows/subscription-cycle-paid.test.ts
  *   recovery-*.json      RECORD_HISTORIES=1 npx vitest run test/workflows/recovery.test.ts
  *   invoice-*.json       RECORD_HISTORIES=1 npx vitest run test/workflows/invoice.test.ts
  *   subscription-*.json  RECORD_HISTORIES=1 npx vitest run test/workflows/subscription.test.ts

@@ -7,7 +7,7 @@ import {
   topUpStateQuery,
 } from '../../workflows/top-up/messages.js';
 import { topUpWorkflow } from '../../workflows/top-up/workflow.js';
-import { timeSkippingSuite } from '../helpers/temporal.js';
+import { recordHistory, timeSkippingSuite } from '../helpers/temporal.js';
 
 /** Records every activity call; the ledger's "exactly once" is simulated by the set of credited sessions. */
 function fakeActivities() {
@@ -22,10 +22,13 @@ function fakeActivities() {
     },
     async createCheckoutSession(input) {
       calls.push({ name: 'createCheckoutSession', input });
+      // Like the real activity: the top-up row is inserted first (once).
+      if (!topUps.has(input.topUpId)) topUps.set(input.topUpId, input);
       return { id: `cs_test_${input.topUpId}`, url: `https://checkout.stripe.com/c/pay/cs_test_${input.topUpId}`, expiresAt: 1_900_000_000 };
     },
     async createTopUpPaymentIntent(input) {
       calls.push({ name: 'createTopUpPaymentIntent', input });
+      if (!topUps.has(input.topUpId)) topUps.set(input.topUpId, input);
       return { id: `pi_test_${input.topUpId}`, clientSecret: `pi_test_${input.topUpId}_secret_x` };
     },
     async settleTopUpPaymentIntent(input) {
@@ -117,6 +120,7 @@ describe('TopUp workflow', () => {
       const credits = fake.calls.filter((call) => call.name === 'creditTopUp');
       expect(credits).toHaveLength(1);
       expect(credits[0]!.input).toMatchObject({ amount: 999, currency: 'usd', checkoutSessionId: session.id });
+      await recordHistory(suite.env.client, handle.workflowId, 'topup-credited-lean-actions.json');
     });
   });
 

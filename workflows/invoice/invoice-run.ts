@@ -1,5 +1,5 @@
 import { Attention } from '../shared/attention.js';
-import { ApplicationFailure, CancellationScope, condition, isCancellation, log, patched, proxyActivities, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, isCancellation, log, patched, proxyActivities, sleep } from '@temporalio/workflow';
 import type { ExcessPaymentActivities } from '../../activities/excess-payments.js';
 import type { InvoiceActivities } from '../../activities/invoice.js';
 import type { InvoiceEvent, InvoiceRecord, OverdueReason, PaymentLinkPaidEvent, PaymentLinkSummary, StripeInvoiceEvent } from '../../src/domain/invoice/contracts.js';
@@ -8,6 +8,7 @@ import { activityOptions } from '../activity-options.js';
 import { TERMINAL_STRIPE_STATUSES } from '../../src/domain/invoice/rules.js';
 import { CustomerIdKey, InvoiceIdKey, InvoiceStatusKey, StatusKey, TenantIdKey } from '../../src/domain/search-attributes.js';
 import { EventInbox } from '../shared/event-inbox.js';
+import { searchAttributeWriter } from '../shared/search-attributes.js';
 import type { InvoiceInput, InvoiceState } from './messages.js';
 import { adoptRecord, excessRefundReason, initialInvoiceState, isExcessPayment, isSettledPayment, linkRefusal, linkToDeactivate, overdueDue } from './rules.js';
 
@@ -15,6 +16,8 @@ import { adoptRecord, excessRefundReason, initialInvoiceState, isExcessPayment, 
 const RECOVERY_CAMPAIGNS_PATCH = 'invoice-recovery-campaigns';
 /** A second payment, or one on a void invoice, is refunded by a step; older histories only logged it. */
 const EXCESS_REFUND_PATCH = 'invoice-excess-refund';
+/** Fewer billed actions: search attributes are upserted only when they change. */
+export const INVOICE_LEAN_ACTIONS_PATCH = 'invoice-lean-actions';
 
 /**
  * One run of an invoice workflow: the state (PostgreSQL is the single writer's record; this mirrors it), the due-date
@@ -32,6 +35,7 @@ export class InvoiceRun {
   loaded = false;
   private linkCreation: Promise<PaymentLinkSummary> | undefined;
   private dueTimer: CancellationScope | undefined;
+  private readonly upsert = searchAttributeWriter(patched(INVOICE_LEAN_ACTIONS_PATCH));
 
   constructor(private readonly input: InvoiceInput) {
     const attention = new Attention();
@@ -77,7 +81,7 @@ export class InvoiceRun {
   setSearchAttributes(): void {
     const { state } = this;
     if (state.status === null) return;
-    upsertSearchAttributes([
+    this.upsert([
       { key: TenantIdKey, value: state.tenantId },
       { key: InvoiceIdKey, value: state.invoiceId },
       { key: InvoiceStatusKey, value: state.status },

@@ -1,5 +1,5 @@
 import { Attention } from '../shared/attention.js';
-import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { patched, proxyActivities } from '@temporalio/workflow';
 import type { ExcessPaymentActivities } from '../../activities/excess-payments.js';
 import type { OrderActivities } from '../../activities/order.js';
 import type { OrderStatus, OrderStripeEvent, PaymentIntentSummary, RefundSummary } from '../../src/domain/order/contracts.js';
@@ -7,6 +7,8 @@ import type { RecoveryHookActivities } from '../../activities/recovery-hooks.js'
 import { activityOptions } from '../activity-options.js';
 import { CustomerIdKey, StatusKey, TenantIdKey } from '../../src/domain/search-attributes.js';
 import { EventInbox } from '../shared/event-inbox.js';
+import { searchAttributeWriter } from '../shared/search-attributes.js';
+import { ORDER_LEAN_ACTIONS_PATCH } from './patches.js';
 import type { OrderAttemptState, OrderInput, OrderRecoveryCheckout, OrderState, OrderView } from './messages.js';
 import { currentAttempt, initialOrderState, orderView, remainingRefundable, statusByRefunds } from './rules.js';
 
@@ -30,6 +32,9 @@ export class OrderRun {
   retiringAttempt: number | undefined;
   /** Bumped by every update, so the idle wait starts over. */
   touches = 0;
+  /** Runs started after ORDER_LEAN_ACTIONS_PATCH. */
+  readonly lean = patched(ORDER_LEAN_ACTIONS_PATCH);
+  private readonly upsert = searchAttributeWriter(this.lean);
 
   constructor(readonly input: OrderInput) {
     const attention = new Attention();
@@ -56,7 +61,7 @@ export class OrderRun {
   setStatus(status: OrderStatus): void {
     const { state } = this;
     state.status = status;
-    upsertSearchAttributes([
+    this.upsert([
       { key: TenantIdKey, value: state.tenantId },
       { key: StatusKey, value: status },
       // Search attributes are stored unencrypted: an id only, never an email; one an older run wrote is cleared.

@@ -8,3 +8,5 @@ export const EXCESS_REFUND_PATCH = 'order-excess-refund';
 export const FOREIGN_REFUND_PATCH = 'order-foreign-refund-ignored';
 /** An event an activity refuses for good (non-retryable) is logged as rejected; before, it failed the workflow. */
 export const ORDER_REJECTED_INPUT_PATCH = 'order-rejected-input';
+/** Fewer billed actions: createPaymentIntent records the order itself (no recordOrder) and unchanged search attributes are not upserted. */
+export const ORDER_LEAN_ACTIONS_PATCH = 'order-lean-actions';

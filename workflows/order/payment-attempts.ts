@@ -66,26 +66,33 @@ async function createAttempt(run: OrderRun, request: CreatePaymentIntentRequest)
   state.receiptEmail ??= request.receiptEmail;
   state.description ??= request.description;
   state.customerId ??= request.customerId;
-  await acts.recordOrder({
-    tenantId: state.tenantId,
-    orderId: state.orderId,
-    customerId: state.customerId,
-    receiptEmail: state.receiptEmail,
-    description: state.description,
-    amount: request.amount,
-    currency: request.currency,
-  });
-  state.known = true;
+  const record = { customerId: state.customerId, receiptEmail: state.receiptEmail, description: state.description };
+  if (!run.lean) {
+    await acts.recordOrder({ tenantId: state.tenantId, orderId: state.orderId, ...record, amount: request.amount, currency: request.currency });
+    state.known = true;
+  }
   const attempt = (open?.attempt ?? 0) + 1;
-  const summary = await acts.createPaymentIntent({
-    tenantId: state.tenantId,
-    orderId: state.orderId,
-    attempt,
-    amount: request.amount,
-    currency: request.currency,
-    receiptEmail: request.receiptEmail,
-    description: request.description,
-  });
+  let summary: PaymentIntentSummary;
+  try {
+    summary = await acts.createPaymentIntent({
+      tenantId: state.tenantId,
+      orderId: state.orderId,
+      attempt,
+      amount: request.amount,
+      currency: request.currency,
+      receiptEmail: request.receiptEmail,
+      description: request.description,
+      ...(run.lean ? { record } : {}),
+    });
+  } catch (error) {
+    if (run.lean && !state.known) {
+      // As before the merge: a failed PaymentIntent still leaves the order recorded and known (for a recovery checkout).
+      await acts.recordOrder({ tenantId: state.tenantId, orderId: state.orderId, ...record, amount: request.amount, currency: request.currency });
+      state.known = true;
+    }
+    throw error;
+  }
+  state.known = true;
   state.attempts.push({
     attempt,
     paymentIntentId: summary.id,

@@ -1,5 +1,5 @@
 import { Attention } from '../shared/attention.js';
-import { ApplicationFailure, log, patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { RecoveryActivities } from '../../activities/recovery.js';
 import type { CampaignStatus } from '../../src/domain/recovery/contracts.js';
 import type { Channel, SendOutcome } from '../../src/domain/messaging/contracts.js';
@@ -7,7 +7,9 @@ import { activityOptions, rejectedInput } from '../activity-options.js';
 import { safeTimeZone } from '../../src/domain/recovery/time.js';
 import { CampaignStatusKey, CustomerIdKey, NextStepAtKey, TenantIdKey } from '../../src/domain/search-attributes.js';
 import { FINAL_STATUSES, RECOVERY_REJECTED, type PaymentReceived, type RecoveryInput, type RecoveryState } from './messages.js';
-import { REJECTED_INPUT_PATCH } from './patches.js';
+import { LEAN_ACTIONS_PATCH, REJECTED_INPUT_PATCH } from './patches.js';
+import type { RecoverySchedule } from '../../src/domain/recovery/schedule.js';
+import { searchAttributeWriter } from '../shared/search-attributes.js';
 import { campaignSnapshot, initialRecoveryState, isFinal, paymentFields, recordMessage, type TransitionRefusal } from './rules.js';
 
 /** Throws a validator's refusal: the gateway turns its `code` into a 409. */
@@ -31,6 +33,11 @@ export class Campaign {
   /** One markCampaign at a time, each writing the newest state. */
   persistChain: Promise<void> = Promise.resolve();
   private persistedKey = '';
+  /** Runs started after LEAN_ACTIONS_PATCH: fewer billed commands (see patches.ts). */
+  readonly lean: boolean;
+  private readonly upsert: ReturnType<typeof searchAttributeWriter>;
+  /** The tenant's schedule as the last sendStep read it (lean runs), for planning the next step. */
+  freshSchedule: RecoverySchedule | undefined;
 
   constructor(readonly input: RecoveryInput) {
     // Switching a link off after the campaign is a courtesy: an operator may skip it when Stripe keeps refusing.
@@ -38,6 +45,15 @@ export class Campaign {
     this.state = initialRecoveryState(input, workflowInfo().startTime.getTime());
     this.timeZone = safeTimeZone(this.state.customer.timeZone);
     this.clock = Math.max(workflowInfo().runStartTime.getTime(), this.state.startedAtMs);
+    this.lean = patched(LEAN_ACTIONS_PATCH);
+    this.upsert = searchAttributeWriter(this.lean);
+  }
+
+  /** The schedule sendStep read for the step just run, once; undefined when there is none (then loadSchedule). */
+  takeFreshSchedule(): RecoverySchedule | undefined {
+    const schedule = this.freshSchedule;
+    this.freshSchedule = undefined;
+    return schedule;
   }
 
   advance(ms: number): void {
@@ -62,7 +78,7 @@ export class Campaign {
 
   setSearchAttributes(): void {
     const { state } = this;
-    upsertSearchAttributes([
+    this.upsert([
       { key: TenantIdKey, value: state.tenantId },
       { key: CampaignStatusKey, value: state.status },
       // Stored unencrypted: an id only, never an email a caller may have used as its customer id (cleared if set).

@@ -16,3 +16,9 @@ export const ITEM_INSTRUMENT_PATCH = 'recovery-item-instrument-v3';
  * cannot store, say) ends cancelled with cancelReason `invalid input: <type>: <message>`; before, the workflow failed.
  */
 export const REJECTED_INPUT_PATCH = 'recovery-rejected-input';
+
+/**
+ * Fewer billed actions: search attributes upserted only when they change, the schedule read by recordCampaign (and
+ * re-read by sendStep for the next step) instead of separate loadSchedule activities.
+ */
+export const LEAN_ACTIONS_PATCH = 'recovery-lean-actions';

@@ -92,8 +92,10 @@ async function sendOn(campaign: Campaign, step: number, targets: SendTarget[], p
     currency: state.currency,
     ...(input.dueDate ? { dueDate: input.dueDate } : {}),
     paymentUrl,
+    ...(campaign.lean && !input.schedule ? { withSchedule: true } : {}),
   });
   campaign.advance(result.nowMs);
+  campaign.freshSchedule = result.schedule;
   const outcomes: SendOutcome[] = [];
   for (const { channel, outcome } of result.outcomes) {
     campaign.recordMessage(step, channel, outcome, targets.find((t) => t.channel === channel)?.fallbackFor);

@@ -17,7 +17,7 @@ import { ITEM_INSTRUMENT_PATCH, SCHEDULE_REFRESH_PATCH } from './patches.js';
 import { cancelRefusal, DAY_MS, markPaidRefusal, pauseRefusal, plan, resumeRefusal, sendNowRefusal, snoozeRefusal, wakeAt } from './rules.js';
 import { runStep } from './steps.js';
 
-export { ITEM_INSTRUMENT_PATCH, REJECTED_INPUT_PATCH, SCHEDULE_REFRESH_PATCH } from './patches.js';
+export { ITEM_INSTRUMENT_PATCH, LEAN_ACTIONS_PATCH, REJECTED_INPUT_PATCH, SCHEDULE_REFRESH_PATCH } from './patches.js';
 
 export async function recoveryWorkflow(input: RecoveryInput): Promise<RecoveryState> {
   const campaign = new Campaign(input);
@@ -76,8 +76,10 @@ export async function recoveryWorkflow(input: RecoveryInput): Promise<RecoverySt
         currency: state.currency,
         customer: state.customer,
         metadata: input.metadata ?? {},
+        ...(campaign.lean && !input.schedule ? { withSchedule: true } : {}),
       });
       campaign.advance(recorded.nowMs);
+      if (recorded.schedule) state.schedule ??= recorded.schedule;
       if (FINAL_STATUSES.has(recorded.status) && state.status === 'active') state.status = recorded.status;
     } catch (error) {
       campaign.rejectedAtStart(error);
@@ -94,7 +96,8 @@ export async function recoveryWorkflow(input: RecoveryInput): Promise<RecoverySt
   } catch (error) {
     campaign.rejectedAtStart(error);
   }
-  campaign.setSearchAttributes();
+  // Lean runs leave it to the main loop (or the end), which upserts in this same workflow task.
+  if (!campaign.lean) campaign.setSearchAttributes();
 
   /** The step number the schedule was last re-read for (v2). */
   let refreshedForStep = 0;
@@ -127,9 +130,11 @@ export async function recoveryWorkflow(input: RecoveryInput): Promise<RecoverySt
     }
     if (scheduleRefreshDue()) {
       refreshedForStep = state.stepsRun + 1;
-      state.schedule = await acts.loadSchedule({ tenantId: state.tenantId });
+      state.schedule = campaign.takeFreshSchedule() ?? (await acts.loadSchedule({ tenantId: state.tenantId }));
       if (campaign.isFinal()) continue;
     }
+    // Only the read right after a step stands in for loadSchedule; a later refresh (after a pause) reads afresh.
+    campaign.freshSchedule = undefined;
     state.nextStep = state.status === 'paused' ? null : plan(state, campaign.clock, campaign.timeZone);
     campaign.setSearchAttributes();
     await campaign.persist();

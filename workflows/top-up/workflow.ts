@@ -1,5 +1,5 @@
 import { Attention } from '../shared/attention.js';
-import { allHandlersFinished, condition, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { TopUpActivities } from '../../activities/top-up.js';
 import type {
   CheckoutSessionEvent,
@@ -13,6 +13,7 @@ import { activityOptions } from '../activity-options.js';
 import { CustomerIdKey, StatusKey, TenantIdKey } from '../../src/domain/search-attributes.js';
 import { EventInbox } from '../shared/event-inbox.js';
 import { rejectedEventOutcome } from '../shared/rejected-event.js';
+import { searchAttributeWriter } from '../shared/search-attributes.js';
 import {
   checkoutSessionEventSignal,
   createCheckoutSessionUpdate,
@@ -38,12 +39,20 @@ import {
 
 /** An event an activity refuses for good (non-retryable) is logged as rejected; before, it failed the workflow. */
 export const TOPUP_REJECTED_INPUT_PATCH = 'topup-rejected-input';
+/**
+ * Fewer billed actions: the create activities insert the top-up row themselves (no recordTopUpCreated) and search
+ * attributes are upserted only when they change.
+ */
+export const TOPUP_LEAN_ACTIONS_PATCH = 'topup-lean-actions';
 
 /** A top-up's state and what changes it; the workflow function wires it to messages and runs the loop. */
 class TopUp {
   readonly inbox: EventInbox<TopUpEvent>;
   private sessionCreation: Promise<CheckoutSessionSummary> | undefined;
   private paymentIntentCreation: Promise<TopUpPaymentIntent> | undefined;
+  /** Runs started after TOPUP_LEAN_ACTIONS_PATCH. */
+  private readonly lean = patched(TOPUP_LEAN_ACTIONS_PATCH);
+  private readonly upsert = searchAttributeWriter(this.lean);
 
   constructor(
     readonly state: TopUpState,
@@ -60,7 +69,7 @@ class TopUp {
       state.accountId = request.accountId;
       state.amount = request.amount;
       state.currency = request.currency;
-      await acts.recordTopUpCreated({ tenantId: state.tenantId, topUpId: state.topUpId, ...request });
+      if (!this.lean) await acts.recordTopUpCreated({ tenantId: state.tenantId, topUpId: state.topUpId, ...request });
       const session = await acts.createCheckoutSession({ tenantId: state.tenantId, topUpId: state.topUpId, ...request });
       state.checkoutSession = session;
       this.setStatus(state.status);
@@ -83,7 +92,7 @@ class TopUp {
       state.accountId = request.accountId;
       state.amount = request.amount;
       state.currency = request.currency;
-      await acts.recordTopUpCreated({ tenantId: state.tenantId, topUpId: state.topUpId, ...request });
+      if (!this.lean) await acts.recordTopUpCreated({ tenantId: state.tenantId, topUpId: state.topUpId, ...request });
       const intent = await acts.createTopUpPaymentIntent({ tenantId: state.tenantId, topUpId: state.topUpId, ...request });
       state.paymentIntentId = intent.id;
       this.setStatus(state.status);
@@ -95,7 +104,7 @@ class TopUp {
   setStatus(status: TopUpStatus): void {
     const { state } = this;
     state.status = status;
-    upsertSearchAttributes([
+    this.upsert([
       { key: TenantIdKey, value: state.tenantId },
       { key: StatusKey, value: status },
       ...(state.accountId ? [{ key: CustomerIdKey, value: state.accountId }] : []),
