@@ -18,6 +18,7 @@ import * as m0016 from './0016_ledger_moves_balance.js';
 import * as m0017 from './0017_client_user.js';
 import * as m0018 from './0018_stripe_event_cursors.js';
 import * as m0019 from './0019_tenant_frontends.js';
+import * as m0020 from './0020_read_path_indexes.js';
 
 /** Every migration, in order. Listed statically so the same code runs under tsx, vitest and a bundler. */
 export const migrations: Record<string, Migration> = {
@@ -40,4 +41,5 @@ export const migrations: Record<string, Migration> = {
   '0017_client_user': m0017,
   '0018_stripe_event_cursors': m0018,
   '0019_tenant_frontends': m0019,
+  '0020_read_path_indexes': m0020,
 };

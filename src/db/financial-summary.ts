@@ -38,9 +38,12 @@ export function paidEntries(tenantId: string, from: Date, to: Date): RawBuilder<
     select currency, amount_paid, created_at from subscription_cycles
       where tenant_id = ${tenantId} and status = 'paid' and created_at >= ${from} and created_at < ${to} and currency is not null
     union all
-    select p.currency, p.amount, p.paid_at from invoice_payments p join invoices i on i.tenant_id = p.tenant_id and i.id = p.invoice_id
-      where p.tenant_id = ${tenantId} and p.paid_at >= ${from} and p.paid_at < ${to} and i.stripe_subscription_id is null
-        and i.status <> 'cancelled'
+    select p.currency, p.amount, p.paid_at from invoice_payments p
+      where p.tenant_id = ${tenantId} and p.paid_at >= ${from} and p.paid_at < ${to}
+        -- A subquery, not a join: one primary-key lookup per payment in the range, where a join may hash every
+        -- invoice the tenant ever had.
+        and (select i.stripe_subscription_id is null and i.status <> 'cancelled' from invoices i
+             where i.tenant_id = p.tenant_id and i.id = p.invoice_id)
     union all
     select currency, paid_amount, paid_at from transactions
       where tenant_id = ${tenantId} and paid_at >= ${from} and paid_at < ${to} and paid_amount is not null

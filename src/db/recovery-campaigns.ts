@@ -85,6 +85,35 @@ export async function insertCampaign(db: DbExecutor, campaign: NewCampaignRecord
 }
 
 /**
+ * Many campaigns in one statement (imports, seeding): the rows insertCampaign writes; ids already present keep
+ * their first row. `createdAt` backdates a campaign (and its updated_at); without it, now(). Returns how many were created.
+ */
+export async function insertCampaigns(db: DbExecutor, campaigns: ReadonlyArray<NewCampaignRecord & { createdAt?: Date }>): Promise<number> {
+  if (campaigns.length === 0) return 0;
+  const inserted = await db
+    .insertInto('recovery_campaigns')
+    .values(
+      campaigns.map((campaign) => ({
+        tenant_id: campaign.tenantId,
+        id: campaign.campaignId,
+        item_kind: campaign.item.kind,
+        item_ref: campaign.item.ref,
+        amount: campaign.amount,
+        currency: campaign.currency,
+        customer_email: campaign.customer.email ?? null,
+        customer_phone: campaign.customer.phone ?? null,
+        customer_time_zone: campaign.customer.timeZone ?? null,
+        customer_id: campaign.customer.id ?? null,
+        metadata: JSON.stringify(campaign.metadata),
+        ...(campaign.createdAt ? { created_at: campaign.createdAt, updated_at: campaign.createdAt } : {}),
+      })),
+    )
+    .onConflict((oc) => oc.columns(['tenant_id', 'id']).doNothing())
+    .executeTakeFirst();
+  return Number(inserted.numInsertedOrUpdatedRows ?? 0);
+}
+
+/**
  * Writes the workflow's view of the campaign. Final statuses never change again (a stale write cannot reopen a
  * paid or cancelled campaign); the workflow serialises its own writes.
  */

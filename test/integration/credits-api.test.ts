@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../src/db/connection.js';
+import { appendLedgerEntry, SourceKeyConflictError } from '../../src/db/ledger.js';
 import { api, createTestApp, FRONTEND_ORIGIN, type ApiResponse, type TestApp } from '../helpers/app-context.js';
 
 const JWT_SECRET = 'test-jwt-secret-with-enough-entropy-0123456789';
@@ -92,6 +93,23 @@ describe('credits API', () => {
     expect((await grant('wallet-idem', 50, 'usd', 'grant-1')).status).toBe(200);
     const balance = await api(app, 'GET', '/v1/credits/balance?account_id=wallet-idem', { key: app.keys.t1Admin });
     expect(balance.body.balances).toEqual([{ currency: 'usd', balance: 350 }]);
+  });
+
+  it('answers a replayed spend with its original entry even when the balance no longer covers it', async () => {
+    const spend = { tenantId: 't1', accountId: 'wallet-replay', currency: 'usd', kind: 'spend' as const, amount: -300, sourceKey: 'spend:replay-1' };
+    await grant('wallet-replay', 500);
+    const first = await appendLedgerEntry(app.db, spend);
+    await appendLedgerEntry(app.db, { ...spend, amount: -150, sourceKey: 'spend:replay-2' });
+
+    // Balance 50 now: inserting the replay again would overdraw, yet it is the same spend.
+    const replay = await appendLedgerEntry(app.db, spend);
+    expect(replay).toEqual({ entry: first.entry, created: false });
+    const inTransaction = await app.db.transaction().execute((trx) => appendLedgerEntry(trx, spend));
+    expect(inTransaction).toEqual({ entry: first.entry, created: false });
+    await expect(appendLedgerEntry(app.db, { ...spend, amount: -10 })).rejects.toBeInstanceOf(SourceKeyConflictError);
+
+    const balance = await api(app, 'GET', '/v1/credits/balance?account_id=wallet-replay', { key: app.keys.t1Admin });
+    expect(balance.body.balances).toEqual([{ currency: 'usd', balance: 50 }]);
   });
 
   it('pages through the ledger with a cursor, newest first', async () => {

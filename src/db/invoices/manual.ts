@@ -54,6 +54,53 @@ export async function insertManualInvoice(db: DbExecutor, invoice: NewManualInvo
   });
 }
 
+/**
+ * Many manual invoices in two statements (imports, seeding): the rows insertManualInvoice writes, pending, with
+ * their lines. Ids already present are skipped with their lines. `createdAt` backdates an invoice (millisecond
+ * precision, as list cursors need); without it, now. Returns how many were created.
+ */
+export async function insertManualInvoices(db: DbExecutor, invoices: ReadonlyArray<NewManualInvoice & { createdAt?: Date }>): Promise<number> {
+  if (invoices.length === 0) return 0;
+  return inTransaction(db, async (trx) => {
+    const now = new Date();
+    const inserted = await trx
+      .insertInto('invoices')
+      .values(
+        invoices.map((invoice) => ({
+          tenant_id: invoice.tenantId,
+          id: invoice.id,
+          source: 'manual' as const,
+          client_id: invoice.clientId,
+          status: 'pending' as const,
+          amount_due: invoice.lines.reduce((sum, line) => sum + line.amount, 0),
+          currency: invoice.currency,
+          due_at: invoice.dueAt,
+          memo: invoice.memo,
+          created_at: invoice.createdAt ?? now,
+        })),
+      )
+      .onConflict((oc) => oc.columns(['tenant_id', 'id']).doNothing())
+      .returning(['tenant_id', 'id'])
+      .execute();
+    const created = new Set(inserted.map((row) => `${row.tenant_id}\u0000${row.id}`));
+    const lines = invoices
+      .filter((invoice) => created.has(`${invoice.tenantId}\u0000${invoice.id}`))
+      .flatMap((invoice) =>
+        invoice.lines.map((line, position) => ({
+          tenant_id: invoice.tenantId,
+          invoice_id: invoice.id,
+          position,
+          description: line.description,
+          quantity: line.quantity,
+          unit_amount: line.unitAmount,
+          amount: line.amount,
+        })),
+      );
+    if (lines.length > 0) await trx.insertInto('invoice_line_items').values(lines).execute();
+    return inserted.length;
+  });
+}
+
 /** Manual invoices only; a paid one cannot be voided. Returns the row as it now is. */
 export async function voidManualInvoice(db: DbExecutor, tenantId: string, id: string): Promise<{ outcome: 'voided' | 'already_voided' | 'paid' | 'not_manual' | 'unknown' }> {
   const updated = await db
