@@ -35,10 +35,26 @@ export async function recordHistory(client: Client, workflowId: string, name: st
   writeFileSync(path.join(PROJECT_ROOT, 'test', 'histories', name), historyToJSON(history));
 }
 
+async function runWithWorker<T>(
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+  activities: object,
+  run: (taskQueue: string, env: TestWorkflowEnvironment) => Promise<T>,
+): Promise<T> {
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, activities, ...workflowBundleOption() });
+  return worker.runUntil(run(taskQueue, env));
+}
+
 /**
  * One time-skipping server per test file, plus a worker per test on its own task queue:
  *   const suite = timeSkippingSuite('order');
  *   await suite.withWorker(activities, async (taskQueue) => { ... suite.env.client ... });
+ *
+ * A test that needs time to skip (a timer of days, awaited through handle.result()) runs on a server of its own:
+ *   await suite.withOwnServer(activities, async (taskQueue, env) => { ... env.client ... });
+ * The test server never releases the time-skipping lock it holds for an activity or workflow task that is still
+ * in flight when its workflow closes (a terminate, or a continue-as-new while a signal arrives). Later tests on
+ * the same server then wait for their timers in real time; how often that happens depends on machine load.
  */
 export function timeSkippingSuite(name: string) {
   let env: TestWorkflowEnvironment | undefined;
@@ -58,10 +74,17 @@ export function timeSkippingSuite(name: string) {
     nextTaskQueue(): string {
       return `${name}-test-${++counter}`;
     },
-    async withWorker<T>(activities: object, run: (taskQueue: string) => Promise<T>): Promise<T> {
-      const taskQueue = this.nextTaskQueue();
-      const worker = await Worker.create({ connection: this.env.nativeConnection, taskQueue, activities, ...workflowBundleOption() });
-      return worker.runUntil(run(taskQueue));
+    async withWorker<T>(activities: object, run: (taskQueue: string, env: TestWorkflowEnvironment) => Promise<T>): Promise<T> {
+      return runWithWorker(this.env, this.nextTaskQueue(), activities, run);
+    },
+    /** Like withWorker, on a time-skipping server started for this call alone and torn down after it. */
+    async withOwnServer<T>(activities: object, run: (taskQueue: string, env: TestWorkflowEnvironment) => Promise<T>): Promise<T> {
+      const own = await timeSkippingEnvironment();
+      try {
+        return await runWithWorker(own, this.nextTaskQueue(), activities, run);
+      } finally {
+        await own.teardown();
+      }
     },
   };
 }
