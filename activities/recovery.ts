@@ -14,6 +14,7 @@ import type { RetrySchedule } from '../src/domain/retry/schedule.js';
 // An order is paid only through its own workflow: the recovery step asks it (an update) for the checkout to send.
 import { openRecoveryCheckoutUpdate, ORDER_WORKFLOW_TYPE, type OrderWorkflow } from '../workflows/order/messages.js';
 import { deactivateTransactionPaymentLink, ensureInvoicePaymentLink, ensureTransactionPaymentLink, stripeInvoicePage } from './payment-instruments.js';
+import { sendStepWithLink, type SendStepWithLinkInput, type SendStepWithLinkResult } from './recovery-step.js';
 import type { CampaignSnapshot, CampaignStatus, NewCampaignRecord, PaymentLinkResult, RecoveryCustomer, RecoveryItem } from '../src/domain/recovery/contracts.js';
 
 /** Who a recovery message goes to. */
@@ -97,7 +98,7 @@ async function tenantName(db: Db, tenantId: string): Promise<string> {
 
 export function createRecoveryActivities({ db, stripe, messaging, temporal, publicBaseUrl = 'http://localhost:3000', frontendBaseUrl }: RecoveryActivityDeps) {
   const returnUrls = { publicBaseUrl, ...(frontendBaseUrl ? { frontendBaseUrl } : {}) };
-  return {
+  const activities = {
     /**
      * Inserts the campaign row (once). Returns the current time: workflow code takes time from activity results.
      * With `withSchedule` it also reads the tenant's schedule, saving the workflow a loadSchedule activity.
@@ -219,6 +220,13 @@ export function createRecoveryActivities({ db, stripe, messaging, temporal, publ
         if (outcome.status === 'skipped' && outcome.reason === 'item_paid') break;
       }
       return { nowMs: Date.now(), outcomes, ...(schedule ? { schedule } : {}) };
+    },
+  };
+  return {
+    ...activities,
+    /** getPaymentLink then sendStep in one activity (runs after the recovery-one-activity-per-step patch). */
+    async sendStepWithLink(input: SendStepWithLinkInput): Promise<SendStepWithLinkResult> {
+      return sendStepWithLink(activities, input);
     },
   };
 }

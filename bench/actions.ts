@@ -64,7 +64,8 @@ export const FLOWS: FlowSpec[] = [
   // start, payment-expiry timer, create the PaymentIntent (recording the order), record the payment, three refunds
   { flow: 'order paid then partially refunded', history: 'order-paid-partially-refunded-lean-actions.json', leastOwn: 7 },
   // start, record the campaign, make the item's payment link, send step 1, timer, send step 2, timer, mark paid
-  { flow: 'recovery campaign paid on step 2', history: 'recovery-paid-day-2-lean-actions.json', leastOwn: 8 },
+  // (recorded with recovery-one-activity-per-step: each step's link and sends are one activity)
+  { flow: 'recovery campaign paid on step 2', history: 'recovery-paid-day-2-one-activity-per-step.json', leastOwn: 8 },
   // start, due-date timer, record created, record finalized, record the failure and mark overdue (one transaction),
   // start the recovery, record paid, tell the recovery
   { flow: 'invoice overdue then paid', history: 'invoice-overdue-then-paid-lean-actions.json', leastOwn: 8 },

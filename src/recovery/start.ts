@@ -8,6 +8,7 @@ import type { RetrySchedule } from '../domain/retry/schedule.js';
 import { paymentReceivedSignal, type PaymentReceived, RECOVERY_WORKFLOW_TYPE, type RecoveryWorkflow } from '../../workflows/recovery/messages.js';
 import { recoveryWorkflowId } from '../temporal/workflow-ids.js';
 import { campaignIdFor } from './campaign-id.js';
+import { recoveryStartSearchAttributes } from './search-attributes.js';
 
 export interface NewRecoveryCampaign {
   tenantId: string;
@@ -60,6 +61,7 @@ export async function startRecoveryCampaign(client: Client, options: StartRecove
       ],
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: recoveryStartSearchAttributes(campaign.tenantId, campaign.customer),
     });
     return { outcome: 'running', campaignId, workflowId };
   } catch (error) {

@@ -63,15 +63,15 @@ describe('operations: retries end in an operator step, unroutable events are par
     expect(listed).toMatchObject({
       workflow_id: workflowId,
       workflow_type: 'recoveryWorkflow',
-      reason: 'retries_exhausted:getPaymentLink',
-      activity: 'getPaymentLink',
+      reason: 'retries_exhausted:sendStepWithLink',
+      activity: 'sendStepWithLink',
       attempts: 1,
       skippable: false,
     });
     expect(listed.error).toContain('Stripe is having a bad day');
     const description = await app.temporal.workflow.getHandle(workflowId).describe();
     expect(description.status.name).toBe('RUNNING');
-    expect(description.searchAttributes).toMatchObject({ NeedsAttention: [true], AttentionReason: ['retries_exhausted:getPaymentLink'] });
+    expect(description.searchAttributes).toMatchObject({ NeedsAttention: [true], AttentionReason: ['retries_exhausted:sendStepWithLink'] });
     expect(mailsTo('ops.stuck@example.com')).toEqual([]);
 
     // Another tenant neither sees nor touches it; a step that is not safe to skip cannot be skipped.
@@ -85,7 +85,7 @@ describe('operations: retries end in an operator step, unroutable events are par
     stripeRefusesPaymentLinks = false;
     const retried = await api(app, 'POST', `/v1/admin/attention/${encodeURIComponent(workflowId)}/retry`, { key: app.keys.t1Admin, body: {} });
     expect(retried.status).toBe(200);
-    expect(retried.body).toEqual({ workflow_id: workflowId, action: 'retry', activity: 'getPaymentLink' });
+    expect(retried.body).toEqual({ workflow_id: workflowId, action: 'retry', activity: 'sendStepWithLink' });
 
     const [mail] = await waitFor(async () => (mailsTo('ops.stuck@example.com').length > 0 ? mailsTo('ops.stuck@example.com') : undefined), 'the email after the retry');
     expect(mail!.text).toContain(stripeFixture('payment_link').url);

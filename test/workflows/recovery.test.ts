@@ -4,6 +4,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecoveryActivities, SendStepInput } from '../../activities/recovery.js';
+import { sendStepWithLink } from '../../activities/recovery-step.js';
+import { recoveryStartSearchAttributes } from '../../src/recovery/search-attributes.js';
 import type { CampaignSnapshot, PaymentLinkResult, RecoveryCustomer } from '../../src/domain/recovery/contracts.js';
 import type { Channel, SendOutcome } from '../../src/domain/messaging/contracts.js';
 import { DEFAULT_SCHEDULE, type RecoverySchedule } from '../../src/domain/recovery/schedule.js';
@@ -65,6 +67,9 @@ function fakeActivities(
       releases.push(`${input.item.kind}:${input.item.ref}`);
       return { released: true };
     },
+    async sendStepWithLink(input) {
+      return sendStepWithLink(activities, input);
+    },
     async sendStep(input) {
       const atMs = serverNow();
       sends.push({ step: input.step, channels: input.channels, atMs });
@@ -125,6 +130,8 @@ async function start(taskQueue: string, options: { customer?: RecoveryCustomer; 
         ...(options.schedule ? { schedule: options.schedule } : {}),
       },
     ],
+    // As src/recovery/start.ts starts a campaign.
+    typedSearchAttributes: recoveryStartSearchAttributes('t1', options.customer ?? fullCustomer),
   });
 }
 
@@ -175,7 +182,7 @@ describe('Recovery workflow', () => {
       // It finished on payment, not at +14 days.
       const closed = (await handle.describe()).closeTime!.getTime();
       expect(closed - state.startedAtMs).toBeLessThan(3 * DAY);
-      await recordHistory(env.client, handle.workflowId, 'recovery-paid-day-2-lean-actions.json');
+      await recordHistory(env.client, handle.workflowId, 'recovery-paid-day-2-one-activity-per-step.json');
     });
   });
 

@@ -22,3 +22,9 @@ export const REJECTED_INPUT_PATCH = 'recovery-rejected-input';
  * re-read by sendStep for the next step) instead of separate loadSchedule activities.
  */
 export const LEAN_ACTIONS_PATCH = 'recovery-lean-actions';
+
+/**
+ * One activity per step: sendStepWithLink resolves the item's link and sends on it (instead of getPaymentLink then
+ * sendStep), and a step due right away runs without first writing (and upserting) the plan it replaces seconds later.
+ */
+export const ONE_ACTIVITY_PER_STEP_PATCH = 'recovery-one-activity-per-step';

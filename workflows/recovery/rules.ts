@@ -237,3 +237,8 @@ export function recordMessage(state: Pick<RecoveryState, 'messages'>, message: R
   state.messages.push(message);
   if (state.messages.length > MESSAGES_LIMIT) state.messages.shift();
 }
+
+/** The planned step is due and nothing else stands before it: the main loop runs it without waiting. */
+export function stepDueNow(state: Pick<RecoveryState, 'nextStep' | 'status' | 'expiresAtMs'>, clock: number): boolean {
+  return state.status === 'active' && state.nextStep !== null && state.nextStep.atMs <= clock && state.expiresAtMs !== null && clock < state.expiresAtMs;
+}

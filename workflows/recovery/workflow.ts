@@ -13,11 +13,11 @@ import {
   type RecoveryInput,
   type RecoveryState,
 } from './messages.js';
-import { ITEM_INSTRUMENT_PATCH, SCHEDULE_REFRESH_PATCH } from './patches.js';
-import { cancelRefusal, DAY_MS, markPaidRefusal, pauseRefusal, plan, resumeRefusal, sendNowRefusal, snoozeRefusal, wakeAt } from './rules.js';
+import { ITEM_INSTRUMENT_PATCH, ONE_ACTIVITY_PER_STEP_PATCH, SCHEDULE_REFRESH_PATCH } from './patches.js';
+import { cancelRefusal, DAY_MS, markPaidRefusal, pauseRefusal, plan, resumeRefusal, sendNowRefusal, snoozeRefusal, stepDueNow, wakeAt } from './rules.js';
 import { runStep } from './steps.js';
 
-export { ITEM_INSTRUMENT_PATCH, LEAN_ACTIONS_PATCH, REJECTED_INPUT_PATCH, SCHEDULE_REFRESH_PATCH } from './patches.js';
+export { ITEM_INSTRUMENT_PATCH, LEAN_ACTIONS_PATCH, ONE_ACTIVITY_PER_STEP_PATCH, REJECTED_INPUT_PATCH, SCHEDULE_REFRESH_PATCH } from './patches.js';
 
 export async function recoveryWorkflow(input: RecoveryInput): Promise<RecoveryState> {
   const campaign = new Campaign(input);
@@ -136,9 +136,13 @@ export async function recoveryWorkflow(input: RecoveryInput): Promise<RecoverySt
     // Only the read right after a step stands in for loadSchedule; a later refresh (after a pause) reads afresh.
     campaign.freshSchedule = undefined;
     state.nextStep = state.status === 'paused' ? null : plan(state, campaign.clock, campaign.timeZone);
-    campaign.setSearchAttributes();
-    await campaign.persist();
-    if (campaign.isFinal() || campaign.changes !== seen) continue;
+    // A step due now writes its row (and search attributes) right after it runs: a plan written first would be
+    // replaced seconds later, for two billed actions.
+    if (!(stepDueNow(state, campaign.clock) && patched(ONE_ACTIVITY_PER_STEP_PATCH))) {
+      campaign.setSearchAttributes();
+      await campaign.persist();
+      if (campaign.isFinal() || campaign.changes !== seen) continue;
+    }
     const expiresAt = state.expiresAtMs!;
     const wakeAtMs = wakeAt(state, expiresAt);
     const waitMs = wakeAtMs - campaign.clock;

@@ -17,6 +17,7 @@ import {
   resumeRefusal,
   sendNowRefusal,
   snoozeRefusal,
+  stepDueNow,
   waitsForStripeRetry,
   wakeAt,
 } from '../../../workflows/recovery/rules.js';
@@ -85,6 +86,15 @@ describe('recovery rules: planning', () => {
     expect(wakeAt({ nextStep: { number: 2, channels: ['sms'], dueAtMs: START + HOUR, atMs: START + HOUR }, status: 'active', snoozedUntilMs: null }, expiry)).toBe(START + HOUR);
     expect(wakeAt({ nextStep: null, status: 'snoozed', snoozedUntilMs: START + DAY }, expiry)).toBe(START + DAY);
     expect(wakeAt({ nextStep: null, status: 'paused', snoozedUntilMs: null }, expiry)).toBe(expiry);
+  });
+
+  it('runs a planned step without writing the plan first only when it is due, active and before the expiry', () => {
+    const step = { number: 1, channels: ['email' as const], dueAtMs: START, atMs: START };
+    expect(stepDueNow(campaign({ nextStep: step }), START)).toBe(true);
+    expect(stepDueNow(campaign({ nextStep: step }), START - 1)).toBe(false);
+    expect(stepDueNow(campaign({ nextStep: null }), START)).toBe(false);
+    expect(stepDueNow(campaign({ nextStep: step, status: 'snoozed', snoozedUntilMs: START + HOUR }), START)).toBe(false);
+    expect(stepDueNow(campaign({ nextStep: step, expiresAtMs: START }), START)).toBe(false);
   });
 
   it('waits for Stripe’s retry from a day before it until an hour after it', () => {
