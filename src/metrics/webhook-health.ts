@@ -94,14 +94,14 @@ export function webhookHealthFor(metrics: GatewayMetrics): WebhookHealth {
 
 /** The counter, with `inc` also calling `also` first. */
 function tap<T extends string>(counter: Counter<T>, also: (labels: Partial<Record<T, string | number>> | undefined) => void): Counter<T> {
+  // One wrapper for the counter's life, not one per `inc` read: every webhook request reads it.
+  const inc = (labels?: Partial<Record<T, string | number>> | number, value?: number) => {
+    also(typeof labels === 'object' ? labels : undefined);
+    return typeof labels === 'object' ? counter.inc(labels, value) : counter.inc(labels);
+  };
   return new Proxy(counter, {
     get(target, property) {
-      if (property === 'inc') {
-        return (labels?: Partial<Record<T, string | number>> | number, value?: number) => {
-          also(typeof labels === 'object' ? labels : undefined);
-          return typeof labels === 'object' ? target.inc(labels, value) : target.inc(labels);
-        };
-      }
+      if (property === 'inc') return inc;
       const member = Reflect.get(target, property, target) as unknown;
       return typeof member === 'function' ? (member as (...args: unknown[]) => unknown).bind(target) : member;
     },

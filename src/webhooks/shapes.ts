@@ -76,14 +76,15 @@ export const checkoutPaymentStatus = z.enum(['paid', 'unpaid', 'no_payment_requi
  * The payment fields of a Checkout Session. A paid session always carries its amount and currency: one without
  * them would credit or settle 0 of currency ''.
  */
+export const checkoutPaymentFields = {
+  id: stripeId,
+  payment_intent: expandable.nullish(),
+  payment_status: checkoutPaymentStatus,
+  amount_total: amount.nullish(),
+  currency: currency.nullish(),
+};
 export const checkoutPayment = z
-  .looseObject({
-    id: stripeId,
-    payment_intent: expandable.nullish(),
-    payment_status: checkoutPaymentStatus,
-    amount_total: amount.nullish(),
-    currency: currency.nullish(),
-  })
+  .looseObject(checkoutPaymentFields)
   .superRefine((session, issues) => {
     if (session.payment_status === 'unpaid') return;
     if (session.amount_total == null) issues.addIssue({ code: 'custom', path: ['amount_total'], message: 'a paid session has an amount' });
@@ -142,13 +143,16 @@ export const invoiceShape = z.looseObject({
   lines: z.looseObject({ data: z.array(invoiceLine).max(1000) }).nullish(),
 });
 
-/** The envelope dispatch.ts reads before choosing a handler. */
-export const eventEnvelope = z.looseObject({
+/**
+ * The envelope dispatch.ts checks before choosing a handler. Only the verdict is used (handlers get the event
+ * itself), so unknown keys are stripped, not copied: a loose copy of every event was ~10 µs per webhook.
+ */
+export const eventEnvelope = z.object({
   id: stripeId,
   type: z.string().regex(/^[a-z0-9_.]{1,128}$/, 'not a Stripe event type'),
   created: timestamp,
   account: stripeId.nullish(),
-  data: z.looseObject({ object: z.looseObject({}) }),
+  data: z.object({ object: z.object({}) }),
 });
 
 const safeLogValue = (value: unknown): string | undefined =>

@@ -65,13 +65,13 @@ function sendAck(res: Response, body: object): void {
   res.end(json);
 }
 
-/** Handlers for POST {@link STRIPE_WEBHOOK_PATH}, mounted on the app itself (no nested router on the hot path). */
 /** The event type as a metric label: Stripe's own lower-case names, anything else (malformed) as one value. */
 const typeLabel = (event: unknown): string => {
   const type = (event as { type?: unknown } | null)?.type;
   return typeof type === 'string' && /^[a-z0-9_.]{1,128}$/.test(type) ? type : 'malformed';
 };
 
+/** Handlers for POST {@link STRIPE_WEBHOOK_PATH}, mounted on the app itself (no nested router on the hot path). */
 export function stripeWebhookHandlers({ config, db, temporal, stripe, log, metrics: counters }: WebhookRouteDeps): RequestHandler[] {
   // The same counts also per hour, for the operator console's webhook health (src/metrics/webhook-health.ts).
   const metrics = withWebhookHealth(counters);
@@ -82,15 +82,11 @@ export function stripeWebhookHandlers({ config, db, temporal, stripe, log, metri
     async (req, res, next) => {
       const receivedAt = process.hrtime.bigint();
       let type = 'unverified';
-      let acknowledged: string | undefined;
-      // Counted when the answer is written, so errors the app's handler turns into 503s are counted as such.
-      if (metrics) {
-        res.once('finish', () => {
-          const outcome = acknowledged ?? (res.statusCode === 503 ? 'unavailable' : res.statusCode < 500 ? 'refused' : 'error');
-          metrics.webhookEvents.inc({ type, outcome });
-          metrics.webhookAckSeconds.observe({ outcome }, Number(process.hrtime.bigint() - receivedAt) / 1e9);
-        });
-      }
+      // Acks are counted as they are written; only errors wait for 'finish' (one listener less per event).
+      const count = (outcome: string) => {
+        metrics?.webhookEvents.inc({ type, outcome });
+        metrics?.webhookAckSeconds.observe({ outcome }, Number(process.hrtime.bigint() - receivedAt) / 1e9);
+      };
       try {
         const signature = req.header('stripe-signature');
         if (!signature) throw new HttpProblem(400, 'missing_signature', 'The Stripe-Signature header is required.');
@@ -110,8 +106,8 @@ export function stripeWebhookHandlers({ config, db, temporal, stripe, log, metri
           ...(metrics ? { mismatches: metrics.webhookApiVersionMismatches } : {}),
         });
         if (!revalidated.ok) {
-          acknowledged = revalidated.outcome.status;
           sendAck(res, { received: true, event_id: eventId, ...revalidated.outcome });
+          count(revalidated.outcome.status);
           return;
         }
         const event = revalidated.event;
@@ -124,8 +120,8 @@ export function stripeWebhookHandlers({ config, db, temporal, stripe, log, metri
             deadlineMs: config.TEMPORAL_RPC_TIMEOUT_MS,
             log: requestLog,
           });
-          acknowledged = outcome.status;
           sendAck(res, { received: true, event_id: eventId, ...outcome });
+          count(outcome.status);
         } catch (error) {
           if (isTemporalUnavailable(error)) {
             requestLog.warn({ eventId: event.id, type: event.type }, 'Temporal unavailable: asking Stripe to redeliver');
@@ -137,6 +133,8 @@ export function stripeWebhookHandlers({ config, db, temporal, stripe, log, metri
         if (error instanceof HttpProblem && (error.code === 'invalid_signature' || error.code === 'missing_signature')) {
           metrics?.webhookSignatureFailures.inc();
         }
+        // Counted when the app's error handler has answered, so errors it turns into 503s are counted as such.
+        if (metrics) res.once('finish', () => count(res.statusCode === 503 ? 'unavailable' : res.statusCode < 500 ? 'refused' : 'error'));
         next(error);
       }
     },

@@ -4,26 +4,31 @@ import { z } from 'zod';
 import type { CheckoutSessionEvent, CheckoutSessionEventType } from '../../domain/top-up/contracts.js';
 import { topUpWorkflowId } from '../../temporal/workflow-ids.js';
 import { checkoutSessionEventSignal, TOP_UP_WORKFLOW_TYPE, type TopUpWorkflow } from '../../../workflows/top-up/messages.js';
-import { amount, checkoutPayment, currency, parseShape, ref, type CheckoutPayment } from '../shapes.js';
+import { amount, checkoutPaymentFields, currency, parseShape, ref } from '../shapes.js';
 import type { WebhookHandler, WebhookHandlerMap } from '../types.js';
 
 /**
  * What a top-up session must carry: our metadata and its payment fields, amount and currency even when unpaid
- * (our sessions always have them; async_payment_succeeded credits whatever payment_status says).
+ * (our sessions always have them; async_payment_succeeded credits whatever payment_status says). One stripping
+ * object, not an intersection with the loose checkoutPayment: only these fields are read, and merging two loose
+ * copies of the session cost ~80 µs per webhook, the largest item on the ingest path.
  */
-const topUpSession = z.intersection(
-  checkoutPayment,
-  z.looseObject({ metadata: z.looseObject({ tenant_id: ref, top_up_id: ref }), amount_total: amount, currency }),
-);
+const topUpSession = z.object({
+  ...checkoutPaymentFields,
+  metadata: z.object({ tenant_id: ref, top_up_id: ref }),
+  amount_total: amount,
+  currency,
+});
+type TopUpSession = z.output<typeof topUpSession>;
 
-function toSignal(event: Stripe.Event, session: CheckoutPayment): CheckoutSessionEvent {
+function toSignal(event: Stripe.Event, session: TopUpSession): CheckoutSessionEvent {
   return {
     eventId: event.id,
     type: event.type as CheckoutSessionEventType,
     sessionId: session.id,
     paymentStatus: session.payment_status,
-    amountTotal: session.amount_total ?? 0,
-    currency: session.currency ?? '',
+    amountTotal: session.amount_total,
+    currency: session.currency,
   };
 }
 
