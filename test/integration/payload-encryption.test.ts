@@ -57,8 +57,13 @@ function searchAttributeBytes(events: IHistoryEvent[]): Buffer {
   return Buffer.concat(fields.flatMap((attributes) => (attributes ? [proto.temporal.api.common.v1.SearchAttributes.encode(attributes).finish()] : [])));
 }
 
-/** Every payload of the history outside search attributes, in the codec protocol's JSON form. */
-function payloadsOf(events: IHistoryEvent[]): JsonPayload[] {
+/**
+ * Every payload of the history outside search attributes and patch markers, in the codec protocol's JSON form.
+ * A `patched()` marker's details (the patch id) are written by the SDK's core, which never runs the codec; the
+ * byte checks below still cover them.
+ */
+function payloadsOf(allEvents: IHistoryEvent[]): JsonPayload[] {
+  const events = allEvents.filter((event) => event.markerRecordedEventAttributes?.markerName !== 'core_patch');
   const found: JsonPayload[] = [];
   const visit = (value: unknown, key?: string): void => {
     if (!value || typeof value !== 'object' || value instanceof Uint8Array || key === 'searchAttributes') return;
