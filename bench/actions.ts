@@ -179,10 +179,15 @@ export function actionRows(flows: FlowActions[]): Row[] {
       targetIs: 'max',
     });
   }
-  const invoice = flows.find((f) => f.history === 'invoice-overdue-then-paid-lean-actions.json');
-  if (invoice) {
+  const invoiceFlows: Array<[string, string]> = [
+    ['invoice-created-then-paid-lean-actions.json', 'paid on time'],
+    ['invoice-overdue-then-paid-lean-actions.json', 'overdue then paid'],
+  ];
+  for (const [history, how] of invoiceFlows) {
+    const invoice = flows.find((f) => f.history === history);
+    if (!invoice) continue;
     rows.push({
-      name: 'Temporal Cloud cost per 1,000 paid invoices (overdue then paid)',
+      name: `Temporal Cloud cost per 1,000 paid invoices (${how})`,
       value: round((invoice.total * 1_000 * USD_PER_MILLION_ACTIONS) / 1_000_000, 4),
       unit: 'USD',
       baseline: round((invoice.least * 1_000 * USD_PER_MILLION_ACTIONS) / 1_000_000, 4),
@@ -215,7 +220,8 @@ export function formatActions(flows: FlowActions[], rows: Row[]): string {
     if (row.target === null || row.ratio === null) continue;
     out.push(verdictLine(row));
   }
-  const cost = rows.find((r) => r.unit === 'USD');
-  if (cost) out.push(`[info] ${cost.name}: $${cost.value} at $${USD_PER_MILLION_ACTIONS}/million actions (least: $${cost.baseline})`);
+  for (const cost of rows.filter((r) => r.unit === 'USD')) {
+    out.push(`[info] ${cost.name}: $${cost.value} at $${USD_PER_MILLION_ACTIONS}/million actions (least: $${cost.baseline})`);
+  }
   return out.join('\n');
 }

@@ -77,6 +77,20 @@ function sameEntry(existing: LedgerEntry, entry: NewLedgerEntry): boolean {
   );
 }
 
+/** The columns a new ledger row is written with; the trigger sets balance_after. */
+function ledgerRow(entry: NewLedgerEntry) {
+  return {
+    tenant_id: entry.tenantId,
+    account_id: entry.accountId,
+    currency: entry.currency,
+    kind: entry.kind,
+    amount: entry.amount,
+    balance_after: 0, // overwritten by the trigger
+    source_key: entry.sourceKey,
+    description: entry.description ?? null,
+  };
+}
+
 /** A replay returns the entry its source key made; the same key for another entry is a conflict. */
 function replayOf(existing: LedgerEntry, entry: NewLedgerEntry): { entry: LedgerEntry; created: boolean } {
   if (!sameEntry(existing, entry)) throw new SourceKeyConflictError(entry.sourceKey);
@@ -100,16 +114,7 @@ export async function appendLedgerEntry(db: DbExecutor, entry: NewLedgerEntry): 
     const row = await recoverable(db, (step) =>
       step
         .insertInto('credit_ledger')
-        .values({
-          tenant_id: entry.tenantId,
-          account_id: entry.accountId,
-          currency: entry.currency,
-          kind: entry.kind,
-          amount: entry.amount,
-          balance_after: 0, // overwritten by the trigger
-          source_key: entry.sourceKey,
-          description: entry.description ?? null,
-        })
+        .values(ledgerRow(entry))
         .returningAll()
         .executeTakeFirstOrThrow(),
     );
@@ -149,17 +154,7 @@ export async function appendLedgerEntries(db: DbExecutor, entries: ReadonlyArray
   const result = await db
     .insertInto('credit_ledger')
     .values(
-      entries.map((entry) => ({
-        tenant_id: entry.tenantId,
-        account_id: entry.accountId,
-        currency: entry.currency,
-        kind: entry.kind,
-        amount: entry.amount,
-        balance_after: 0, // overwritten by the trigger
-        source_key: entry.sourceKey,
-        description: entry.description ?? null,
-        ...(entry.createdAt ? { created_at: entry.createdAt } : {}),
-      })),
+      entries.map((entry) => ({ ...ledgerRow(entry), ...(entry.createdAt ? { created_at: entry.createdAt } : {}) })),
     )
     .executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0);

@@ -58,23 +58,28 @@ function toRecord(row: CampaignRow): CampaignRecord {
 /** Statuses a campaign row never leaves. `exhausted` may still turn `paid` (a late payment inside the campaign). */
 export const FINAL_CAMPAIGN_STATUSES: readonly CampaignStatus[] = ['paid', 'cancelled', 'expired'];
 
+/** The columns a new campaign row is written with. */
+function campaignRow(campaign: NewCampaignRecord) {
+  return {
+    tenant_id: campaign.tenantId,
+    id: campaign.campaignId,
+    item_kind: campaign.item.kind,
+    item_ref: campaign.item.ref,
+    amount: campaign.amount,
+    currency: campaign.currency,
+    customer_email: campaign.customer.email ?? null,
+    customer_phone: campaign.customer.phone ?? null,
+    customer_time_zone: campaign.customer.timeZone ?? null,
+    customer_id: campaign.customer.id ?? null,
+    metadata: JSON.stringify(campaign.metadata),
+  };
+}
+
 /** Inserts the campaign once; a second call (activity retry, restart) keeps the first row. */
 export async function insertCampaign(db: DbExecutor, campaign: NewCampaignRecord): Promise<{ created: boolean; campaign: CampaignRecord }> {
   const inserted = await db
     .insertInto('recovery_campaigns')
-    .values({
-      tenant_id: campaign.tenantId,
-      id: campaign.campaignId,
-      item_kind: campaign.item.kind,
-      item_ref: campaign.item.ref,
-      amount: campaign.amount,
-      currency: campaign.currency,
-      customer_email: campaign.customer.email ?? null,
-      customer_phone: campaign.customer.phone ?? null,
-      customer_time_zone: campaign.customer.timeZone ?? null,
-      customer_id: campaign.customer.id ?? null,
-      metadata: JSON.stringify(campaign.metadata),
-    })
+    .values(campaignRow(campaign))
     .onConflict((oc) => oc.columns(['tenant_id', 'id']).doNothing())
     .returningAll()
     .executeTakeFirst();
@@ -94,17 +99,7 @@ export async function insertCampaigns(db: DbExecutor, campaigns: ReadonlyArray<N
     .insertInto('recovery_campaigns')
     .values(
       campaigns.map((campaign) => ({
-        tenant_id: campaign.tenantId,
-        id: campaign.campaignId,
-        item_kind: campaign.item.kind,
-        item_ref: campaign.item.ref,
-        amount: campaign.amount,
-        currency: campaign.currency,
-        customer_email: campaign.customer.email ?? null,
-        customer_phone: campaign.customer.phone ?? null,
-        customer_time_zone: campaign.customer.timeZone ?? null,
-        customer_id: campaign.customer.id ?? null,
-        metadata: JSON.stringify(campaign.metadata),
+        ...campaignRow(campaign),
         ...(campaign.createdAt ? { created_at: campaign.createdAt, updated_at: campaign.createdAt } : {}),
       })),
     )

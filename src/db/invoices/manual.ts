@@ -13,6 +13,19 @@ export interface NewManualInvoice {
   lines: InvoiceLine[];
 }
 
+/** The line rows of a new invoice, in the order given. */
+function lineRows(invoice: NewManualInvoice) {
+  return invoice.lines.map((line, position) => ({
+    tenant_id: invoice.tenantId,
+    invoice_id: invoice.id,
+    position,
+    description: line.description,
+    quantity: line.quantity,
+    unit_amount: line.unitAmount,
+    amount: line.amount,
+  }));
+}
+
 /** Idempotent per id (an Idempotency-Key maps to one id): a replay returns the stored invoice with created=false. */
 export async function insertManualInvoice(db: DbExecutor, invoice: NewManualInvoice): Promise<{ created: boolean }> {
   const amountDue = invoice.lines.reduce((sum, line) => sum + line.amount, 0);
@@ -38,17 +51,7 @@ export async function insertManualInvoice(db: DbExecutor, invoice: NewManualInvo
     if (!inserted) return { created: false };
     await trx
       .insertInto('invoice_line_items')
-      .values(
-        invoice.lines.map((line, position) => ({
-          tenant_id: invoice.tenantId,
-          invoice_id: invoice.id,
-          position,
-          description: line.description,
-          quantity: line.quantity,
-          unit_amount: line.unitAmount,
-          amount: line.amount,
-        })),
-      )
+      .values(lineRows(invoice))
       .execute();
     return { created: true };
   });
@@ -85,17 +88,7 @@ export async function insertManualInvoices(db: DbExecutor, invoices: ReadonlyArr
     const created = new Set(inserted.map((row) => `${row.tenant_id}\u0000${row.id}`));
     const lines = invoices
       .filter((invoice) => created.has(`${invoice.tenantId}\u0000${invoice.id}`))
-      .flatMap((invoice) =>
-        invoice.lines.map((line, position) => ({
-          tenant_id: invoice.tenantId,
-          invoice_id: invoice.id,
-          position,
-          description: line.description,
-          quantity: line.quantity,
-          unit_amount: line.unitAmount,
-          amount: line.amount,
-        })),
-      );
+      .flatMap(lineRows);
     if (lines.length > 0) await trx.insertInto('invoice_line_items').values(lines).execute();
     return inserted.length;
   });
