@@ -27,7 +27,7 @@ export interface StripeCall {
 export type StripePatch = (call: StripeCall, answer: Record<string, unknown>) => Record<string, unknown> | undefined;
 
 /** A whole answer given instead of stripe-mock's (a 404 for a deleted object); undefined forwards the call. */
-export type StripeAnswer = (call: StripeCall) => { status: number; body: Record<string, unknown> } | undefined;
+export type StripeAnswer = (call: StripeCall) => { status: number; headers?: Record<string, string>; body: Record<string, unknown> } | undefined;
 
 export interface StripeProxy {
   calls: StripeCall[];
@@ -69,7 +69,7 @@ export async function startStripeProxy(target?: { host: string; port: number }):
       calls.push(call);
       const given = answers.map((answerFor) => answerFor(call)).find((one) => one !== undefined);
       if (given) {
-        res.writeHead(given.status, { 'content-type': 'application/json' }).end(JSON.stringify(given.body));
+        res.writeHead(given.status, { ...given.headers, 'content-type': 'application/json' }).end(JSON.stringify(given.body));
         return;
       }
       const headers = { ...req.headers, host: `${upstreamTarget.host}:${upstreamTarget.port}` };

@@ -27,7 +27,9 @@ beforeAll(async () => {
   proxy = await startStripeProxy();
   proxy.answers.push((call) =>
     stripeRefusesPaymentLinks && call.method === 'POST' && call.path === '/v1/payment_links'
-      ? { status: 500, body: { error: { type: 'api_error', message: 'Stripe is having a bad day' } } }
+      ? // Refused at once (the SDK's own retries would stretch each attempt to ~1 s, and on a loaded machine the retry
+        // deadline could then pass mid-attempt, when Temporal reports only its own timeout, not this error).
+        { status: 500, headers: { 'stripe-should-retry': 'false' }, body: { error: { type: 'api_error', message: 'Stripe is having a bad day' } } }
       : undefined,
   );
   // Retries give up after 3 s here (3 days by default), so the operator's step comes within the test.
