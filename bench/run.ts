@@ -42,6 +42,7 @@ import { startBenchStack, type BenchStack } from './stack.js';
 import { actionRows, formatActions, measureActions } from './actions.js';
 import { measureSuite, suiteRows, formatSuite } from './suite.js';
 import type { Row } from './report.js';
+import { benchAppEnv, BENCH_STRIPE_API_VERSION, BENCH_WEBHOOK_SECRET } from './app-env.js';
 import { numberFromEnv, type GroupRunner } from './group.js';
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
@@ -71,8 +72,8 @@ function groupFromEnv(): Set<Group> {
   return new Set(names as Group[]);
 }
 
-const WEBHOOK_SECRET = 'whsec_bench_0123456789abcdef0123456789abcdef';
-const STRIPE_API_VERSION = '2026-10-28.endive';
+const WEBHOOK_SECRET = BENCH_WEBHOOK_SECRET;
+const STRIPE_API_VERSION = BENCH_STRIPE_API_VERSION;
 
 const RATIOS: RatioSpec[] = [
   { name: 'gateway-stubbed-temporal / bare-express', scenario: 'gateway-stubbed-temporal', baseline: 'bare-express', target: 0.85 },
@@ -284,20 +285,12 @@ async function runModuleGroup(group: Group, started: Date, rows: Row[], tables: 
 
 /** Groups stubbed and full: webhook ingest against the bench stack. */
 async function runIngest(stack: BenchStack, started: Date): Promise<{ rows: Row[]; table: string }> {
-  const env: Record<string, string> = {
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'silent',
-    DATABASE_URL: stack.databaseUrl,
-    TEMPORAL_ADDRESS: stack.temporalAddress,
-    TEMPORAL_NAMESPACE: stack.temporalNamespace,
-    // Unique per run: workflows left by earlier runs (no worker ever runs these) don't matter.
-    TEMPORAL_TASK_QUEUE: `bench-${started.getTime()}-${randomBytes(3).toString('hex')}`,
-    STRIPE_SECRET_KEY: 'sk_test_bench',
-    STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    STRIPE_API_VERSION,
-    // Production requires payload encryption; a key per run, used alike by every Temporal scenario.
-    TEMPORAL_PAYLOAD_KEYS: `k1:${randomBytes(32).toString('base64')}`,
-  };
+  const env = benchAppEnv({
+    databaseUrl: stack.databaseUrl,
+    temporalAddress: stack.temporalAddress,
+    temporalNamespace: stack.temporalNamespace,
+    taskQueue: `bench-${started.getTime()}-${randomBytes(3).toString('hex')}`,
+  });
   loadConfig(env); // fail fast on a bad configuration
 
   const results: ScenarioResult[] = [

@@ -17,6 +17,7 @@
  * BENCH_LATENCY_RATE (credits/s offered; default half the baseline's measured credits/s), BENCH_LATENCY_CONCURRENCY
  * (32), BENCH_LATENCY_WARMUP_SECONDS (3), BENCH_LATENCY_SAMPLE (40 histories per path).
  */
+import { benchAppEnv, BENCH_STRIPE_API_VERSION, BENCH_WEBHOOK_SECRET } from '../app-env.js';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { Client } from '@temporalio/client';
@@ -52,8 +53,8 @@ const settings = () => ({
 });
 type Settings = ReturnType<typeof settings>;
 
-const WEBHOOK_SECRET = 'whsec_bench_0123456789abcdef0123456789abcdef';
-const STRIPE_API_VERSION = '2026-10-28.endive';
+const WEBHOOK_SECRET = BENCH_WEBHOOK_SECRET;
+const STRIPE_API_VERSION = BENCH_STRIPE_API_VERSION;
 const REAL = 'webhook → TopUp workflow';
 const BASELINE = 'client start → one-activity workflow';
 
@@ -105,18 +106,12 @@ export const run: GroupRunner = async ({ log, started }) => {
 
 async function startRig(stack: BenchStack, started: Date, log: (msg: string) => void, closers: Array<() => Promise<unknown>>): Promise<Rig> {
   const taskQueue = `bench-latency-${started.getTime()}-${randomBytes(3).toString('hex')}`;
-  const env: Record<string, string> = {
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'silent',
-    DATABASE_URL: stack.databaseUrl,
-    TEMPORAL_ADDRESS: stack.temporalAddress,
-    TEMPORAL_NAMESPACE: stack.temporalNamespace,
-    TEMPORAL_TASK_QUEUE: taskQueue,
-    STRIPE_SECRET_KEY: 'sk_test_bench',
-    STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    STRIPE_API_VERSION,
-    TEMPORAL_PAYLOAD_KEYS: `k1:${randomBytes(32).toString('base64')}`,
-  };
+  const env = benchAppEnv({
+    databaseUrl: stack.databaseUrl,
+    temporalAddress: stack.temporalAddress,
+    temporalNamespace: stack.temporalNamespace,
+    taskQueue,
+  });
   const config = loadConfig(env);
   const db = createDb(stack.databaseUrl);
   closers.push(() => db.destroy());

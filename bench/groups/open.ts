@@ -15,6 +15,7 @@
  * Env: BENCH_OPEN_WORKFLOWS (10000), BENCH_OPEN_SAMPLES (20 events per side), BENCH_OPEN_CONCURRENCY (50
  * signalWithStart calls in flight).
  */
+import { benchAppEnv } from '../app-env.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -155,18 +156,13 @@ export const run: GroupRunner = async (ctx: GroupContext) => {
   const stack = await startBenchStack(ctx.log);
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'payments-bench-open-'));
   const tag = `${ctx.started.getTime()}-${randomBytes(3).toString('hex')}`;
-  const env: Record<string, string> = {
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: stack.databaseUrl,
-    TEMPORAL_ADDRESS: stack.temporalAddress,
-    TEMPORAL_NAMESPACE: stack.temporalNamespace,
-    TEMPORAL_TASK_QUEUE: `bench-open-${tag}`,
-    STRIPE_SECRET_KEY: 'sk_test_bench',
-    STRIPE_WEBHOOK_SECRET: 'whsec_bench_0123456789abcdef0123456789abcdef',
-    STRIPE_API_VERSION: '2026-10-28.endive',
-    TEMPORAL_PAYLOAD_KEYS: `k1:${randomBytes(32).toString('base64')}`,
-  };
+  const env = benchAppEnv({
+    databaseUrl: stack.databaseUrl,
+    temporalAddress: stack.temporalAddress,
+    temporalNamespace: stack.temporalNamespace,
+    taskQueue: `bench-open-${tag}`,
+    logLevel: 'warn',
+  });
   const config = loadConfig(env);
   const client = createTemporalClient(config);
   const db = createDb(stack.databaseUrl);

@@ -3,7 +3,7 @@
  * tenant. Temporal is a lazy client to an address nothing listens on: the read routes measured here must not
  * touch it, and a request that did would fail instead of quietly timing Temporal.
  */
-import { randomBytes } from 'node:crypto';
+import { benchAppEnv } from '../app-env.js';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../src/config.js';
@@ -20,17 +20,13 @@ export interface BenchGateway {
 }
 
 export async function startGateway(databaseUrl: string, tenantId: string): Promise<BenchGateway> {
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'silent',
-    DATABASE_URL: databaseUrl,
-    TEMPORAL_ADDRESS: '127.0.0.1:9', // discard: never connected (lazy), see above
-    TEMPORAL_TASK_QUEUE: 'bench-reads',
-    TEMPORAL_PAYLOAD_KEYS: `k1:${randomBytes(32).toString('base64')}`,
-    STRIPE_SECRET_KEY: 'sk_test_bench',
-    STRIPE_WEBHOOK_SECRET: 'whsec_bench_0123456789abcdef0123456789abcdef',
-    STRIPE_API_VERSION: '2026-10-28.endive',
-  });
+  const config = loadConfig(
+    benchAppEnv({
+      databaseUrl,
+      temporalAddress: '127.0.0.1:9', // discard: never connected (lazy), see above
+      taskQueue: 'bench-reads',
+    }),
+  );
   const db = createDb(config.DATABASE_URL, appDbOptions(config));
   const temporal = createTemporalClient(config);
   const { key } = await createApiKey(db, { tenantId, name: 'bench reads', role: 'admin' });

@@ -3,8 +3,8 @@
  * with the gateway's pool: 10 connections), driven by autocannon at the same concurrency. Not the target: it adds
  * HTTP, authentication (an API-key lookup per request) and the write budget on the same 2 CPUs.
  */
+import { benchAppEnv } from '../app-env.js';
 import { fork, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import type { SpendRun } from './spenders.js';
@@ -17,15 +17,11 @@ const SPEND_PATH = '/v1/credits/spend';
 /** What loadConfig needs in production; the write budget is lifted so the limiter never answers 429. */
 export function gatewayEnv(databaseUrl: string): Record<string, string> {
   return {
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'silent',
-    DATABASE_URL: databaseUrl,
-    TEMPORAL_ADDRESS: '127.0.0.1:7233', // never dialled: the spend route does not use Temporal
-    TEMPORAL_TASK_QUEUE: 'bench-wallet',
-    STRIPE_SECRET_KEY: 'sk_test_bench',
-    STRIPE_WEBHOOK_SECRET: 'whsec_bench_0123456789abcdef0123456789abcdef',
-    STRIPE_API_VERSION: '2026-10-28.endive',
-    TEMPORAL_PAYLOAD_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+    ...benchAppEnv({
+      databaseUrl,
+      temporalAddress: '127.0.0.1:7233', // never dialled: the spend route does not use Temporal
+      taskQueue: 'bench-wallet',
+    }),
     RATE_LIMIT_WRITES_PER_MINUTE: '100000000',
   };
 }
